@@ -1,0 +1,5 @@
+//! Thin HTTP routes: parse, call one domain function, map the result. No rules live here.
+
+pub mod accounts;
+pub mod guards;
+pub mod system;

@@ -1,0 +1,202 @@
+//! Settings: Rocket.toml profiles, then `PUFA_*` environment variables, validated once at start.
+
+use std::path::PathBuf;
+
+use rocket::figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+
+/// Where live scores, leaderboards and throttling counters live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveScoresMode {
+    /// Redis when it answers at start, else the in-process store (with a loud warning).
+    Auto,
+    /// Redis or refuse to start: the production setting.
+    Redis,
+    /// The in-process store, for a single machine without Redis.
+    Memory,
+}
+
+/// Raw settings as they arrive from files and the environment.
+#[derive(Debug, Clone, Deserialize)]
+struct RawSettings {
+    database_url: String,
+    redis_url: Option<String>,
+    redis_prefix: String,
+    live_scores: LiveScoresMode,
+    token_ttl_days: u32,
+    regions_file: PathBuf,
+    question_bank_dir: PathBuf,
+    import_on_start: bool,
+    bootstrap_admin_phone: String,
+    login_max_failures_per_phone: u32,
+    login_max_failures_per_address: u32,
+    login_window_secs: u64,
+    password_hash_concurrency: usize,
+    json_limit_bytes: u64,
+    upload_limit_bytes: u64,
+}
+
+/// Settings after validation: every field is usable as it is.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub live_scores: LiveScoresMode,
+    pub token_ttl: chrono::Duration,
+    pub regions_file: PathBuf,
+    pub question_bank_dir: PathBuf,
+    pub import_on_start: bool,
+    pub bootstrap_admin_phone: crate::accounts::Phone,
+    pub login_max_failures_per_phone: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_window_secs: u64,
+    pub password_hash_concurrency: usize,
+    pub json_limit_bytes: u64,
+    pub upload_limit_bytes: u64,
+}
+
+/// A setting that cannot be used, named so the operator can fix it in one go.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting `{key}`: {problem}")]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, problem: impl Into<String>) -> Self {
+        Self { key: key.to_owned(), problem: problem.into() }
+    }
+}
+
+/// Defaults shared by every profile; Rocket.toml and `PUFA_*` override them.
+const DEFAULTS: &str = r#"
+database_url = "sqlite://pufa.db?mode=rwc"
+redis_url = "redis://127.0.0.1:6379"
+redis_prefix = "pufa"
+live_scores = "auto"
+token_ttl_days = 30
+regions_file = "question-bank/regions.toml"
+question_bank_dir = "question-bank"
+import_on_start = true
+bootstrap_admin_phone = "19900000000"
+login_max_failures_per_phone = 5
+login_max_failures_per_address = 50
+login_window_secs = 900
+password_hash_concurrency = 2
+json_limit_bytes = 65536
+upload_limit_bytes = 16777216
+"#;
+
+/// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.
+pub fn figment() -> Figment {
+    rocket::Config::figment()
+        .join(Toml::string(DEFAULTS))
+        .merge(Env::prefixed("PUFA_").global())
+}
+
+impl Settings {
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let raw: RawSettings = figment.clone().join(Toml::string(DEFAULTS)).extract().map_err(|e| {
+            let key = e.path.join(".");
+            let key = if key.is_empty() { "configuration".to_owned() } else { key };
+            ConfigError::new(&key, e.kind.to_string())
+        })?;
+        raw.validate()
+    }
+}
+
+impl RawSettings {
+    fn validate(self) -> Result<Settings, ConfigError> {
+        let db = self.database_url.trim();
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Err(ConfigError::new("database_url", "must start with sqlite: or postgres://"));
+        }
+        let redis_url = self.redis_url.filter(|u| !u.trim().is_empty());
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://"))
+        {
+            return Err(ConfigError::new("redis_url", "must start with redis://"));
+        }
+        if self.live_scores == LiveScoresMode::Redis && redis_url.is_none() {
+            return Err(ConfigError::new("redis_url", "is required when live_scores = \"redis\""));
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(['{', '}', ' ']) {
+            return Err(ConfigError::new("redis_prefix", "must be non-empty without braces or spaces"));
+        }
+        if !(1..=365).contains(&self.token_ttl_days) {
+            return Err(ConfigError::new("token_ttl_days", "must be between 1 and 365"));
+        }
+        let bootstrap_admin_phone = crate::accounts::Phone::parse(&self.bootstrap_admin_phone)
+            .map_err(|_| ConfigError::new("bootstrap_admin_phone", "must be an 11-digit mainland mobile number"))?;
+        if self.login_max_failures_per_phone == 0 || self.login_max_failures_per_address == 0 {
+            return Err(ConfigError::new("login_max_failures_per_phone", "limits must be at least 1"));
+        }
+        if !(10..=86_400).contains(&self.login_window_secs) {
+            return Err(ConfigError::new("login_window_secs", "must be between 10 and 86400"));
+        }
+        if !(1..=64).contains(&self.password_hash_concurrency) {
+            return Err(ConfigError::new("password_hash_concurrency", "must be between 1 and 64"));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.json_limit_bytes) {
+            return Err(ConfigError::new("json_limit_bytes", "must be between 1 KiB and 16 MiB"));
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&self.upload_limit_bytes) {
+            return Err(ConfigError::new("upload_limit_bytes", "must be between 1 KiB and 256 MiB"));
+        }
+        Ok(Settings {
+            database_url: db.to_owned(),
+            redis_url,
+            redis_prefix: self.redis_prefix,
+            live_scores: self.live_scores,
+            token_ttl: chrono::Duration::days(i64::from(self.token_ttl_days)),
+            regions_file: self.regions_file,
+            question_bank_dir: self.question_bank_dir,
+            import_on_start: self.import_on_start,
+            bootstrap_admin_phone,
+            login_max_failures_per_phone: self.login_max_failures_per_phone,
+            login_max_failures_per_address: self.login_max_failures_per_address,
+            login_window_secs: self.login_window_secs,
+            password_hash_concurrency: self.password_hash_concurrency,
+            json_limit_bytes: self.json_limit_bytes,
+            upload_limit_bytes: self.upload_limit_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(key: &str, value: &str) -> Result<Settings, ConfigError> {
+        Settings::from_figment(&Figment::from(Toml::string(DEFAULTS)).merge((key, value)))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = with("redis_prefix", "pufa").expect("defaults validate");
+        assert_eq!(settings.live_scores, LiveScoresMode::Auto);
+        assert_eq!(settings.token_ttl, chrono::Duration::days(30));
+    }
+
+    #[test]
+    fn a_bad_setting_is_named_in_one_line() {
+        let err = with("live_scores", "sometimes").expect_err("unknown mode");
+        assert_eq!(err.key, "live_scores");
+        let err = with("database_url", "mysql://x").expect_err("unsupported database");
+        assert_eq!(err.to_string().lines().count(), 1);
+        assert!(err.to_string().contains("database_url"));
+    }
+
+    #[test]
+    fn redis_mode_needs_a_redis_url() {
+        let figment = Figment::from(Toml::string(DEFAULTS)).merge(("live_scores", "redis")).merge(("redis_url", ""));
+        let err = Settings::from_figment(&figment).expect_err("redis without url");
+        assert_eq!(err.key, "redis_url");
+    }
+}

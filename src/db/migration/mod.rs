@@ -1,0 +1,14 @@
+//! Migrations, applied at start; one set for SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_accounts::Migration)]
+    }
+}

@@ -1,0 +1,230 @@
+//! The one HTTP error type: every failure on an /api path becomes
+//! `{"error": {"code", "message", "fields"?, "problems"?}}` with a stable code.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket::serde::json::serde_json;
+use serde::Serialize;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub problem: String,
+}
+
+/// A problem found in an uploaded file, with its place (`file:line`, `sheet!row`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlacedProblem {
+    pub place: String,
+    pub field: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    InvalidCredentials(&'static str),
+    #[error("this needs an administrator")]
+    Forbidden,
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String, extra: Option<(&'static str, String)> },
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String, fields: Vec<FieldProblem>, problems: Vec<PlacedProblem> },
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// Anything unexpected: logged in full where it happens, shown as a generic message.
+    #[error("internal error")]
+    Internal,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into(), extra: None }
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unprocessable { code, message: message.into(), fields: Vec::new(), problems: Vec::new() }
+    }
+
+    pub fn invalid_field(code: &'static str, field: &str, problem: impl Into<String>) -> Self {
+        let problem = problem.into();
+        Self::Unprocessable {
+            code,
+            message: format!("{field}: {problem}"),
+            fields: vec![FieldProblem { field: field.to_owned(), problem }],
+            problems: Vec::new(),
+        }
+    }
+
+    /// Log an unexpected failure with its whole cause chain; the client sees only `internal`.
+    pub fn internal(context: &str, err: &dyn std::error::Error) -> Self {
+        let mut chain = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(context, error = %chain, "internal error");
+        Self::Internal
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Self::BadRequest { .. } => Status::BadRequest,
+            Self::Unauthorized | Self::InvalidCredentials(_) => Status::Unauthorized,
+            Self::Forbidden | Self::Refused { .. } => Status::Forbidden,
+            Self::NotFound => Status::NotFound,
+            Self::MethodNotAllowed => Status::MethodNotAllowed,
+            Self::Conflict { .. } => Status::Conflict,
+            Self::Gone { .. } => Status::Gone,
+            Self::PayloadTooLarge { .. } => Status::PayloadTooLarge,
+            Self::Unprocessable { .. } => Status::UnprocessableEntity,
+            Self::TooManyAttempts { .. } => Status::TooManyRequests,
+            Self::Unavailable(_) => Status::ServiceUnavailable,
+            Self::Internal => Status::InternalServerError,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Refused { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Gone { code, .. }
+            | Self::Unprocessable { code, .. } => code,
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials(_) => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The error a bare status becomes when no handler said more (catchers).
+    pub fn from_status(status: Status) -> Self {
+        match status.code {
+            400 => Self::bad_request("bad_request", "the request could not be understood"),
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            413 => Self::PayloadTooLarge { limit: 0 },
+            415 => Self::Unprocessable {
+                code: "unsupported_media_type",
+                message: "unsupported content type".into(),
+                fields: Vec::new(),
+                problems: Vec::new(),
+            },
+            422 => Self::unprocessable("invalid_body", "the request body is not valid"),
+            429 => Self::TooManyAttempts { retry_after_secs: 60 },
+            503 => Self::Unavailable("the service is temporarily unavailable"),
+            _ => Self::Internal,
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        match self {
+            Self::Unprocessable { fields, problems, .. } => {
+                if !fields.is_empty() {
+                    error["fields"] = serde_json::json!(fields);
+                }
+                if !problems.is_empty() {
+                    error["problems"] = serde_json::json!(problems);
+                }
+            }
+            Self::Conflict { extra: Some((key, value)), .. } => {
+                error[*key] = serde_json::json!(value);
+            }
+            Self::PayloadTooLarge { limit: 0 } => {
+                error["message"] = serde_json::json!("request body is too large");
+            }
+            _ => {}
+        }
+        serde_json::json!({ "error": error })
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = self.body().to_string();
+        let mut response = Response::build();
+        response.status(self.status()).header(ContentType::JSON).sized_body(body.len(), Cursor::new(body));
+        if let Self::TooManyAttempts { retry_after_secs } = self {
+            response.header(Header::new("Retry-After", retry_after_secs.max(1).to_string()));
+        }
+        Ok(response.finalize())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::Unavailable("the database is temporarily unavailable")
+            }
+            _ => Self::internal("database", &err),
+        }
+    }
+}
+
+/// Remembers, for the catcher, the error a guard failed with (Rocket 0.5 catchers see only a status).
+pub fn remember(req: &Request<'_>, err: ApiError) -> Status {
+    let status = err.status();
+    req.local_cache(|| CaughtError(std::sync::Mutex::new(None)))
+        .0
+        .lock()
+        .map(|mut slot| *slot = Some(err))
+        .ok();
+    status
+}
+
+struct CaughtError(std::sync::Mutex<Option<ApiError>>);
+
+/// The catcher for every status on every path: the error a guard remembered, or a generic one.
+#[rocket::catch(default)]
+pub fn json_catcher(status: Status, req: &Request<'_>) -> ApiError {
+    let remembered = req
+        .local_cache(|| CaughtError(std::sync::Mutex::new(None)))
+        .0
+        .lock()
+        .ok()
+        .and_then(|mut slot| slot.take());
+    match remembered {
+        Some(err) if err.status() == status => err,
+        _ => ApiError::from_status(status),
+    }
+}

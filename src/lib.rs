@@ -1,0 +1,94 @@
+//! pufa (普法): Civil Code quiz campaigns. `rocket()` is the one place that wires everything.
+
+pub mod accounts;
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod scores;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Build, Rocket, catchers};
+
+use crate::accounts::{Accounts, LoginLimits, PasswordHasher, Regions};
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::scores::LiveStore;
+
+/// Builds the application from a configuration; tests pass their own database and Redis prefix.
+pub fn rocket(figment: Figment) -> Rocket<Build> {
+    let metrics = Metrics::default();
+    rocket::custom(figment)
+        .attach(AdHoc::try_on_ignite("pufa state", |rocket| async move {
+            match State::build(rocket.figment()).await {
+                Ok(state) => Ok(state.manage(rocket)),
+                Err(err) => {
+                    tracing::error!("pufa cannot start: {err}");
+                    eprintln!("pufa cannot start: {err}");
+                    Err(rocket)
+                }
+            }
+        }))
+        .attach(metrics.clone())
+        .manage(metrics)
+        .mount("/", api::system::routes())
+        .mount("/api/v1", api::accounts::routes())
+        .register("/", catchers![error::json_catcher])
+}
+
+/// Everything a request may need, built once at ignite.
+pub struct State {
+    pub settings: Settings,
+    pub db: sea_orm::DatabaseConnection,
+    pub live: LiveStore,
+    pub accounts: Accounts,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Redis(#[from] scores::RedisRequired),
+    #[error("regions: {0}")]
+    Regions(#[from] accounts::RegionsError),
+    #[error("password hashing: {0}")]
+    Hash(#[from] accounts::HashError),
+    #[error("accounts: {0}")]
+    Accounts(#[from] accounts::AccountError),
+}
+
+impl State {
+    pub async fn build(figment: &Figment) -> Result<Self, StartError> {
+        let settings = Settings::from_figment(figment)?;
+        let db = db::connect(&settings.database_url).await?;
+        let live = LiveStore::for_settings(&settings).await?;
+        let regions = Regions::default();
+        regions.load(&db, &settings.regions_file).await?;
+        let hasher = PasswordHasher::new(settings.password_hash_concurrency).await?;
+        let limits = LoginLimits {
+            per_phone: settings.login_max_failures_per_phone,
+            per_address: settings.login_max_failures_per_address,
+            window_secs: settings.login_window_secs,
+        };
+        let accounts = Accounts::new(db.clone(), hasher, live.clone(), regions, limits, settings.token_ttl);
+        if let Some(password) = accounts.ensure_admin(&settings.bootstrap_admin_phone).await? {
+            let phone = settings.bootstrap_admin_phone.as_str();
+            tracing::warn!(
+                "no admin account existed: created admin {phone} with password {} (shown once; \
+                 change it with `pufa admin create --phone {phone} --name 管理员`)",
+                password.expose()
+            );
+        }
+        tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
+        Ok(Self { settings, db, live, accounts })
+    }
+
+    fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
+        rocket.manage(self.settings).manage(self.db).manage(self.live).manage(self.accounts)
+    }
+}

@@ -1,0 +1,111 @@
+//! Prometheus text metrics: requests by route and status, and a latency histogram per route.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::{Data, Request, Response};
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+}
+
+/// Cheap to clone; shared by the fairing and the /metrics route.
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Mutex<Inner>>,
+    gauges: Arc<Gauges>,
+}
+
+/// Counters that domain code bumps (answers accepted, live sessions) are added here later.
+#[derive(Default)]
+pub struct Gauges {
+    pub answers_accepted: AtomicU64,
+}
+
+impl Metrics {
+    pub fn gauges(&self) -> &Gauges {
+        &self.gauges
+    }
+
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        *inner.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        let histogram = inner.latency.entry(format!("{method} {route}")).or_default();
+        histogram.count += 1;
+        histogram.sum += seconds;
+        for (slot, bound) in histogram.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *slot += 1;
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut out = String::new();
+        out.push_str("# HELP pufa_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE pufa_http_requests_total counter\n");
+        for ((method, route, status), n) in &inner.requests {
+            let _ = writeln!(
+                out,
+                "pufa_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP pufa_http_request_duration_seconds HTTP request latency.\n");
+        out.push_str("# TYPE pufa_http_request_duration_seconds histogram\n");
+        for (route, h) in &inner.latency {
+            let route = escape(route);
+            for (bound, n) in BUCKETS.iter().zip(h.buckets) {
+                let _ = writeln!(out, "pufa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+            }
+            let _ = writeln!(out, "pufa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "pufa_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+            let _ = writeln!(out, "pufa_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        out.push_str("# HELP pufa_answers_accepted_total Quiz answers accepted and stored.\n");
+        out.push_str("# TYPE pufa_answers_accepted_total counter\n");
+        let _ = writeln!(out, "pufa_answers_accepted_total {}", self.gauges.answers_accepted.load(Ordering::Relaxed));
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+struct Started(Instant);
+
+#[rocket::async_trait]
+impl Fairing for Metrics {
+    fn info(&self) -> Info {
+        Info { name: "metrics", kind: Kind::Request | Kind::Response }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        req.local_cache(|| Started(Instant::now()));
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let started = req.local_cache(|| Started(Instant::now())).0;
+        // The route template, not the raw path, so ids do not explode the label set.
+        let route = req.route().map_or_else(|| "unmatched".to_owned(), |r| r.uri.as_str().to_owned());
+        self.observe(req.method().as_str(), &route, res.status().code, started.elapsed().as_secs_f64());
+    }
+}
