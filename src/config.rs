@@ -95,9 +95,7 @@ upload_limit_bytes = 16777216
 
 /// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.
 pub fn figment() -> Figment {
-    rocket::Config::figment()
-        .join(Toml::string(DEFAULTS))
-        .merge(Env::prefixed("PUFA_").global())
+    rocket::Config::figment().join(Toml::string(DEFAULTS)).merge(Env::prefixed("PUFA_").global())
 }
 
 impl Settings {

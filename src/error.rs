@@ -204,11 +204,7 @@ impl From<sea_orm::DbErr> for ApiError {
 /// Remembers, for the catcher, the error a guard failed with (Rocket 0.5 catchers see only a status).
 pub fn remember(req: &Request<'_>, err: ApiError) -> Status {
     let status = err.status();
-    req.local_cache(|| CaughtError(std::sync::Mutex::new(None)))
-        .0
-        .lock()
-        .map(|mut slot| *slot = Some(err))
-        .ok();
+    req.local_cache(|| CaughtError(std::sync::Mutex::new(None))).0.lock().map(|mut slot| *slot = Some(err)).ok();
     status
 }
 
@@ -217,12 +213,8 @@ struct CaughtError(std::sync::Mutex<Option<ApiError>>);
 /// The catcher for every status on every path: the error a guard remembered, or a generic one.
 #[rocket::catch(default)]
 pub fn json_catcher(status: Status, req: &Request<'_>) -> ApiError {
-    let remembered = req
-        .local_cache(|| CaughtError(std::sync::Mutex::new(None)))
-        .0
-        .lock()
-        .ok()
-        .and_then(|mut slot| slot.take());
+    let remembered =
+        req.local_cache(|| CaughtError(std::sync::Mutex::new(None))).0.lock().ok().and_then(|mut slot| slot.take());
     match remembered {
         Some(err) if err.status() == status => err,
         _ => ApiError::from_status(status),

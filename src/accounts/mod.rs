@@ -194,7 +194,10 @@ impl Accounts {
         let matches = self.hasher.verify(password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
         match found {
             Some(user) if matches => {
-                self.live.reset(&phone_key).await.unwrap_or_else(|e| tracing::warn!(error = %e, "throttle reset failed"));
+                self.live
+                    .reset(&phone_key)
+                    .await
+                    .unwrap_or_else(|e| tracing::warn!(error = %e, "throttle reset failed"));
                 self.sign_in(user).await
             }
             _ => {
@@ -262,7 +265,12 @@ impl Accounts {
     }
 
     /// Creates a staff account, or makes an existing account staff with the new password.
-    pub async fn create_admin(&self, phone: &Phone, name: &DisplayName, password: &Password) -> Result<i64, AccountError> {
+    pub async fn create_admin(
+        &self,
+        phone: &Phone,
+        name: &DisplayName,
+        password: &Password,
+    ) -> Result<i64, AccountError> {
         let hash = self.hasher.hash(password).await?;
         if let Some(existing) = self.find_by_phone(phone).await? {
             let mut model: user::ActiveModel = existing.into();

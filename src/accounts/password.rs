@@ -100,8 +100,9 @@ impl PasswordHasher {
         let exists = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.0.clone();
-        let matches = tokio::task::spawn_blocking(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok())
-            .await?;
+        let matches =
+            tokio::task::spawn_blocking(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+                .await?;
         Ok(exists && matches)
     }
 }

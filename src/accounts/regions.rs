@@ -118,7 +118,8 @@ impl Regions {
     /// regions the file no longer lists inactive, and refreshes the in-memory tree.
     pub async fn load(&self, db: &DatabaseConnection, path: &Path) -> Result<(), RegionsError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| RegionsError::Read { path: shown.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| RegionsError::Read { path: shown.clone(), source })?;
         let file: RegionsFile =
             toml::from_str(&text).map_err(|e| RegionsError::Invalid { path: shown.clone(), message: e.to_string() })?;
         let rows = flatten(file).map_err(|message| RegionsError::Invalid { path: shown, message })?;
@@ -216,12 +217,15 @@ impl Regions {
         fn node(tree: &Tree, code: &str) -> Option<RegionNode> {
             let region = tree.by_code.get(code).filter(|r| r.active)?;
             let children: Vec<RegionNode> = region.children.iter().filter_map(|c| node(tree, c)).collect();
-            let residents = if children.is_empty() {
-                region.residents
-            } else {
-                children.iter().map(|c| c.residents).sum()
-            };
-            Some(RegionNode { code: region.code.clone(), name: region.name.clone(), level: region.level, residents, children })
+            let residents =
+                if children.is_empty() { region.residents } else { children.iter().map(|c| c.residents).sum() };
+            Some(RegionNode {
+                code: region.code.clone(),
+                name: region.name.clone(),
+                level: region.level,
+                residents,
+                children,
+            })
         }
         tree.roots.iter().filter_map(|code| node(&tree, code)).collect()
     }

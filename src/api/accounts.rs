@@ -34,7 +34,8 @@ impl TryFrom<RegisterRequest> for NewResident {
             problems.push((code, FieldProblem { field: field.to_owned(), problem }));
         };
         let phone = Phone::parse(&body.phone).map_err(|e| note("invalid_phone", "phone", e.to_string())).ok();
-        let password = Password::parse(body.password).map_err(|e| note("weak_password", "password", e.to_string())).ok();
+        let password =
+            Password::parse(body.password).map_err(|e| note("weak_password", "password", e.to_string())).ok();
         let display_name = DisplayName::parse(&body.display_name)
             .map_err(|e| note("invalid_display_name", "display_name", e.to_string()))
             .ok();

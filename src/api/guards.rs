@@ -107,7 +107,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
     if parsed.is_ok() {
-        de.end().map_err(|e| ApiError::bad_request("malformed_json", format!("the request body is not valid JSON: {e}")))?;
+        de.end()
+            .map_err(|e| ApiError::bad_request("malformed_json", format!("the request body is not valid JSON: {e}")))?;
     }
     parsed.map_err(|err| {
         let path = err.path().to_string();
@@ -124,7 +125,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
-            AccountError::PhoneTaken => ApiError::conflict("phone_taken", "该手机号已注册 (this phone number is already registered)"),
+            AccountError::PhoneTaken => {
+                ApiError::conflict("phone_taken", "该手机号已注册 (this phone number is already registered)")
+            }
             AccountError::UnknownRegion => ApiError::invalid_field(
                 "unknown_region",
                 "region_code",

@@ -1,0 +1,163 @@
+//! A resident's account story, on every database and live-store pairing.
+
+mod common;
+
+use common::{Reply, TestApp, VILLAGE};
+use pufa::db::entity::{auth_token, user};
+use rocket::http::Status;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use serde_json::json;
+
+on_every_backend!(
+    resident_registers_signs_in_and_signs_out,
+    registration_refuses_bad_details_and_taken_phones,
+    six_wrong_passwords_lock_that_phone_only,
+    passwords_and_tokens_are_stored_only_as_hashes,
+    public_views_never_show_a_full_phone,
+    an_expired_token_is_refused,
+    the_first_start_creates_one_admin_and_residents_are_not_admins,
+);
+
+async fn resident_registers_signs_in_and_signs_out(app: TestApp) {
+    let first_token = app.register("13812345678", "草原上的羊群很多啊").await;
+
+    let me = app.get("/api/v1/me", Some(&first_token)).await;
+    assert_eq!(me.status, Status::Ok);
+    assert_eq!(me.body["display_name"], "牧民");
+    assert_eq!(me.body["phone_masked"], "138****5678");
+    assert_eq!(me.body["region"], json!({"code": VILLAGE, "name": "巴音敖包嘎查"}));
+    assert_eq!(me.body["role"], "resident");
+
+    let login = app.login("138 1234 5678", "草原上的羊群很多啊").await;
+    assert_eq!(login.status, Status::Ok, "{}", login.body);
+    let second_token = login.body["token"].as_str().expect("token").to_owned();
+    assert_ne!(second_token, first_token);
+
+    let logout = app.post("/api/v1/auth/logout", json!(null), Some(&second_token)).await;
+    assert_eq!(logout.status, Status::NoContent);
+
+    let after = app.get("/api/v1/me", Some(&second_token)).await;
+    assert_eq!(after.status, Status::Unauthorized);
+    assert_eq!(after.error_code(), "unauthorized");
+    // Signing out on one phone does not sign out the others.
+    assert_eq!(app.get("/api/v1/me", Some(&first_token)).await.status, Status::Ok);
+}
+
+async fn registration_refuses_bad_details_and_taken_phones(app: TestApp) {
+    let attempt = |phone: &str, password: &str, region: &str| json!({"phone": phone, "password": password, "display_name": "乌日娜", "region_code": region});
+    let cases: [(serde_json::Value, Status, &str); 6] = [
+        (attempt("1381234567", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
+        (attempt("12812345678", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
+        (attempt("13912345678", "short", VILLAGE), Status::UnprocessableEntity, "weak_password"),
+        (attempt("13912345678", "password1", "999999999999"), Status::UnprocessableEntity, "unknown_region"),
+        // A township is not a place one lives in for the boards: a village must be chosen.
+        (attempt("13912345678", "password1", "150824202000"), Status::UnprocessableEntity, "unknown_region"),
+        (attempt("13912345678", "password1", VILLAGE), Status::Created, ""),
+    ];
+    for (body, status, code) in cases {
+        let reply = app.post("/api/v1/auth/register", body.clone(), None).await;
+        assert_eq!(reply.status, status, "{body} -> {}", reply.body);
+        if !code.is_empty() {
+            assert_eq!(reply.error_code(), code, "{body}");
+        }
+    }
+    let again = app.post("/api/v1/auth/register", attempt("139-1234-5678", "another1", VILLAGE), None).await;
+    assert_eq!(again.status, Status::Conflict);
+    assert_eq!(again.error_code(), "phone_taken");
+
+    // Several bad fields are all named at once.
+    let many = app.post("/api/v1/auth/register", attempt("1", "2", VILLAGE), None).await;
+    let fields: Vec<&str> =
+        many.body["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    assert_eq!(fields, ["phone", "password"]);
+}
+
+async fn six_wrong_passwords_lock_that_phone_only(app: TestApp) {
+    app.register("13700000001", "right-password").await;
+    app.register("13700000002", "right-password").await;
+
+    for attempt in 1..=5 {
+        let reply = app.login("13700000001", "wrong-password").await;
+        assert_eq!(reply.status, Status::Unauthorized, "attempt {attempt}");
+        assert_eq!(reply.error_code(), "invalid_credentials");
+    }
+    let sixth = app.login("13700000001", "wrong-password").await;
+    assert_eq!(sixth.status, Status::TooManyRequests);
+    assert_eq!(sixth.error_code(), "too_many_attempts");
+    let retry_after: u64 = sixth.header("Retry-After").expect("Retry-After").parse().expect("seconds");
+    assert!((1..=900).contains(&retry_after), "Retry-After {retry_after}");
+    // Even the right password waits out the window: guessing cannot continue.
+    assert_eq!(app.login("13700000001", "right-password").await.status, Status::TooManyRequests);
+
+    // Another resident's phone is unaffected.
+    assert_eq!(app.login("13700000002", "right-password").await.status, Status::Ok);
+}
+
+async fn passwords_and_tokens_are_stored_only_as_hashes(app: TestApp) {
+    let token = app.register("13600000001", "my-secret-pass").await;
+    let users = user::Entity::find().all(app.db()).await.expect("users");
+    let resident = users.iter().find(|u| u.phone == "13600000001").expect("stored");
+    assert!(resident.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", resident.password_hash);
+    for u in &users {
+        assert!(!u.password_hash.contains("my-secret-pass"));
+    }
+    let tokens = auth_token::Entity::find().all(app.db()).await.expect("tokens");
+    assert_eq!(tokens.len(), 1);
+    assert_ne!(tokens[0].token_hash, token);
+    assert!(!tokens[0].token_hash.contains(&token));
+}
+
+async fn public_views_never_show_a_full_phone(app: TestApp) {
+    let phone = "15912348765";
+    let register = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"phone": phone, "password": "password-1", "display_name": "萨仁", "region_code": VILLAGE}),
+            None,
+        )
+        .await;
+    let token = register.body["token"].as_str().expect("token").to_owned();
+    let replies: Vec<Reply> = vec![
+        register,
+        app.login(phone, "password-1").await,
+        app.get("/api/v1/me", Some(&token)).await,
+        app.get("/api/v1/regions", None).await,
+    ];
+    for reply in replies {
+        assert!(!reply.text.contains(phone), "full phone in {}", reply.text);
+        assert!(!reply.text.contains("12348765"));
+    }
+}
+
+async fn an_expired_token_is_refused(app: TestApp) {
+    let token = app.register("13500000001", "password-1").await;
+    let stored = auth_token::Entity::find().one(app.db()).await.expect("query").expect("token row");
+    let mut expired: auth_token::ActiveModel = stored.into();
+    expired.expires_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
+    expired.update(app.db()).await.expect("expire");
+
+    let reply = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(reply.status, Status::Unauthorized);
+    assert_eq!(reply.error_code(), "unauthorized");
+}
+
+async fn the_first_start_creates_one_admin_and_residents_are_not_admins(app: TestApp) {
+    let users = user::Entity::find().all(app.db()).await.expect("users");
+    let admins: Vec<_> = users.iter().filter(|u| u.role == "admin").collect();
+    assert_eq!(admins.len(), 1);
+    assert_eq!(admins[0].region_code, "150824000000");
+
+    let accounts = app.state::<pufa::accounts::Accounts>();
+    let phone = pufa::accounts::Phone::parse("19900000000").expect("phone");
+    assert!(accounts.ensure_admin(&phone).await.expect("ensure").is_none(), "a second admin was created");
+
+    // The admin command promotes a known phone and sets its password.
+    let name = pufa::accounts::DisplayName::parse("司法所小王").expect("name");
+    let password = pufa::accounts::Password::parse("staff-password".into()).expect("password");
+    let staff_phone = pufa::accounts::Phone::parse("13300000009").expect("phone");
+    accounts.create_admin(&staff_phone, &name, &password).await.expect("create admin");
+    let login = app.login("13300000009", "staff-password").await;
+    assert_eq!(login.status, Status::Ok);
+    assert_eq!(login.body["user"]["role"], "admin");
+    assert_eq!(login.body["user"]["region"]["name"], "乌拉特中旗");
+}

@@ -1,0 +1,247 @@
+//! Test helpers: the real app over a fresh SQLite file or PostgreSQL database, with the
+//! in-process store or Redis under a fresh key prefix, driven through Rocket's local client.
+//!
+//! Services: `PUFA_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test) and
+//! `PUFA_TEST_REDIS_URL` (default redis://127.0.0.1:6379). When one does not answer, its tests
+//! print a notice and pass, unless `PUFA_REQUIRE_SERVICES=1` (CI), where they fail.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sql {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Live {
+    Memory,
+    Redis,
+}
+
+pub struct TestApp {
+    pub client: Client,
+    pub sql: Sql,
+    pub live: Live,
+    _dir: tempfile::TempDir,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn postgres_url() -> String {
+    std::env::var("PUFA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("PUFA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn services_required() -> bool {
+    std::env::var("PUFA_REQUIRE_SERVICES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// A missing service: fail in CI, skip with a notice elsewhere.
+fn unavailable(what: &str, err: &dyn std::fmt::Display) -> Option<TestApp> {
+    if services_required() {
+        panic!("{what} is required (PUFA_REQUIRE_SERVICES=1) but does not answer: {err}");
+    }
+    eprintln!("NOTICE: skipping a {what} test: {what} does not answer ({err})");
+    None
+}
+
+/// A fresh PostgreSQL database for one test; databases left by dead test processes are dropped.
+async fn fresh_postgres_database() -> Result<String, sea_orm::DbErr> {
+    let base = postgres_url();
+    let admin: DatabaseConnection = Database::connect(base.as_str()).await?;
+    let pid = std::process::id();
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'pufa_t_%'",
+        ))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "datname")?;
+        let owner_pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let alive = owner_pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+    let name = format!("pufa_t_{pid}_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    let (prefix, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
+    Ok(format!("{prefix}/{name}"))
+}
+
+impl TestApp {
+    /// The app with SQLite and the in-process store: needs no services.
+    pub async fn plain() -> TestApp {
+        Self::start(Sql::Sqlite, Live::Memory).await.expect("sqlite + memory needs no services")
+    }
+
+    pub async fn start(sql: Sql, live: Live) -> Option<TestApp> {
+        Self::start_with(sql, live, |f| f).await
+    }
+
+    pub async fn start_with(
+        sql: Sql,
+        live: Live,
+        tweak: impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment,
+    ) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match sql {
+            Sql::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("pufa.db").display()),
+            Sql::Postgres => match fresh_postgres_database().await {
+                Ok(url) => url,
+                Err(err) => return unavailable("PostgreSQL", &err),
+            },
+        };
+        if live == Live::Redis
+            && let Err(err) = ping_redis().await
+        {
+            return unavailable("Redis", &err);
+        }
+        let prefix = format!("pufa_test:{}:{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let figment = pufa::config::figment()
+            .merge(("database_url", database_url))
+            .merge(("live_scores", if live == Live::Redis { "redis" } else { "memory" }))
+            .merge(("redis_url", redis_url()))
+            .merge(("redis_prefix", prefix))
+            .merge(("regions_file", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank/regions.toml")))
+            .merge(("question_bank_dir", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank")))
+            .merge(("log_level", "off"));
+        let client = Client::tracked(pufa::rocket(tweak(figment))).await.expect("pufa starts");
+        Some(TestApp { client, sql, live, _dir: dir })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        self.client.rocket().state::<DatabaseConnection>().expect("database is managed")
+    }
+
+    pub fn state<T: Send + Sync + 'static>(&self) -> &T {
+        self.client.rocket().state::<T>().expect("state is managed")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.client.get(path.to_owned());
+        if let Some(token) = token {
+            req = req.header(bearer(token));
+        }
+        Reply::from(req.dispatch().await).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.send_raw(rocket::http::Method::Post, path, body.to_string().into_bytes(), token).await
+    }
+
+    pub async fn send_raw(
+        &self,
+        method: rocket::http::Method,
+        path: &str,
+        body: Vec<u8>,
+        token: Option<&str>,
+    ) -> Reply {
+        let mut req = self.client.req(method, path.to_owned()).header(ContentType::JSON).body(body);
+        if let Some(token) = token {
+            req = req.header(bearer(token));
+        }
+        Reply::from(req.dispatch().await).await
+    }
+
+    /// Registers a resident of 巴音乌兰苏木's 巴音敖包嘎查 and returns the token.
+    pub async fn register(&self, phone: &str, password: &str) -> String {
+        let reply = self
+            .post(
+                "/api/v1/auth/register",
+                json!({"phone": phone, "password": password, "display_name": "牧民", "region_code": VILLAGE}),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, Status::Created, "register {phone}: {}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", json!({"phone": phone, "password": password}), None).await
+    }
+}
+
+/// A real village from regions.toml.
+pub const VILLAGE: &str = "150824202201";
+
+pub fn bearer(token: &str) -> Header<'static> {
+    Header::new("Authorization", format!("Bearer {token}"))
+}
+
+async fn ping_redis() -> redis::RedisResult<()> {
+    let client = redis::Client::open(redis_url())?;
+    let mut conn = tokio::time::timeout(std::time::Duration::from_secs(2), client.get_multiplexed_async_connection())
+        .await
+        .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "timed out")))??;
+    redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ())
+}
+
+pub struct Reply {
+    pub status: Status,
+    pub body: Value,
+    pub text: String,
+    pub content_type: Option<ContentType>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    async fn from(res: LocalResponse<'_>) -> Reply {
+        let status = res.status();
+        let content_type = res.content_type();
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        let text = res.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text, content_type, headers }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+}
+
+/// Runs each named `async fn(TestApp)` on every backend pair: SQLite and PostgreSQL,
+/// each with the in-process store and with Redis. The same test code for all four.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        $crate::on_backend!(sqlite_memory, Sqlite, Memory, $($name),*);
+        $crate::on_backend!(sqlite_redis, Sqlite, Redis, $($name),*);
+        $crate::on_backend!(postgres_memory, Postgres, Memory, $($name),*);
+        $crate::on_backend!(postgres_redis, Postgres, Redis, $($name),*);
+    };
+}
+
+#[macro_export]
+macro_rules! on_backend {
+    ($module:ident, $sql:ident, $live:ident, $($name:ident),*) => {
+        mod $module {
+            $(
+                #[rocket::async_test]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::start(
+                        $crate::common::Sql::$sql,
+                        $crate::common::Live::$live,
+                    ).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
