@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod bank;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -13,6 +14,7 @@ use rocket::figment::Figment;
 use rocket::{Build, Rocket, catchers};
 
 use crate::accounts::{Accounts, LoginLimits, PasswordHasher, Regions};
+use crate::bank::Banks;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::scores::LiveStore;
@@ -35,6 +37,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .manage(metrics)
         .mount("/", api::system::routes())
         .mount("/api/v1", api::accounts::routes())
+        .mount("/api/v1", api::banks::routes())
         .register("/", catchers![error::json_catcher])
 }
 
@@ -44,6 +47,7 @@ pub struct State {
     pub db: sea_orm::DatabaseConnection,
     pub live: LiveStore,
     pub accounts: Accounts,
+    pub banks: Banks,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,11 +88,37 @@ impl State {
                 password.expose()
             );
         }
+        let banks = Banks::new(db.clone()).await?;
+        if settings.import_on_start {
+            import_question_bank(&banks, &settings.question_bank_dir).await;
+        }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
-        Ok(Self { settings, db, live, accounts })
+        Ok(Self { settings, db, live, accounts, banks })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
-        rocket.manage(self.settings).manage(self.db).manage(self.live).manage(self.accounts)
+        rocket.manage(self.settings).manage(self.db).manage(self.live).manage(self.accounts).manage(self.banks)
+    }
+}
+
+/// Imports question-bank/ at start. A broken file is reported and nothing of it is imported;
+/// the server still starts with the questions it already had.
+async fn import_question_bank(banks: &Banks, dir: &std::path::Path) {
+    match banks.import_dir(dir).await {
+        Ok(reports) => {
+            for r in reports {
+                tracing::info!(
+                    bank = %r.bank.key, created = r.created, updated = r.updated,
+                    unchanged = r.unchanged, retired = r.retired, "question bank imported"
+                );
+            }
+        }
+        Err(bank::BankError::Invalid(problems)) => {
+            tracing::error!("question bank in {} NOT imported: {} problem(s)", dir.display(), problems.len());
+            for p in problems {
+                tracing::error!("  {p}");
+            }
+        }
+        Err(err) => tracing::error!("question bank in {} NOT imported: {err}", dir.display()),
     }
 }

@@ -1,10 +1,12 @@
 //! The pufa command line: `serve` (default) and operator commands.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use pufa::accounts::{DisplayName, Password, Phone};
+use pufa::bank::{self, Format};
 use pufa::config::{self, Settings};
 
 #[derive(Parser)]
@@ -18,10 +20,39 @@ struct Cli {
 enum Command {
     /// Serve the API and the phone app (the default).
     Serve,
+    /// Question banks: check, import and export question files.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
     /// Staff accounts.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Check question files (or folders of them); exit 1 with every problem listed.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Import question files into the database (all or nothing).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write banks out as files that import back to the same questions.
+    Export {
+        #[arg(long, value_parser = ["toml", "json", "csv"])]
+        format: String,
+        /// One bank to stdout; without it, every bank into --out.
+        #[arg(long)]
+        bank: Option<String>,
+        #[arg(long, default_value = "export")]
+        out: PathBuf,
     },
 }
 
@@ -52,6 +83,11 @@ fn main() -> ExitCode {
     // rocket::execute builds the runtime Rocket's settings ask for (workers, etc.).
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => rocket::execute(serve(figment)),
+        Command::Bank { command: BankCommand::Validate { paths } } => validate_banks(&paths),
+        Command::Bank { command: BankCommand::Import { paths } } => rocket::execute(import_banks(figment, &paths)),
+        Command::Bank { command: BankCommand::Export { format, bank, out } } => {
+            rocket::execute(export_banks(figment, &format, bank.as_deref(), &out))
+        }
         Command::Admin { command: AdminCommand::Create { phone, name } } => {
             rocket::execute(create_admin(figment, &phone, &name))
         }
@@ -103,4 +139,85 @@ async fn create_admin(figment: rocket::figment::Figment, phone: &str, name: &str
 fn fail(message: &str) -> ExitCode {
     eprintln!("pufa: {message}");
     ExitCode::FAILURE
+}
+
+fn validate_banks(paths: &[PathBuf]) -> ExitCode {
+    match bank::read_paths(paths) {
+        Ok(files) => {
+            let total: usize = files.iter().map(|f| f.questions.len()).sum();
+            for f in &files {
+                println!("ok  {:<28} {:>5} questions  {}", f.key, f.questions.len(), f.title);
+            }
+            println!("{} bank(s), {total} questions, no problems", files.len());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!("{} problem(s); nothing would be imported", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> ExitCode {
+    let files = match bank::read_paths(paths) {
+        Ok(files) => files,
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            return fail(&format!("{} problem(s); nothing was imported", problems.len()));
+        }
+    };
+    let state = match pufa::State::build(&figment.merge(("import_on_start", false))).await {
+        Ok(state) => state,
+        Err(e) => return fail(&e.to_string()),
+    };
+    for file in &files {
+        match state.banks.import_file(file, false).await {
+            Ok(r) => println!(
+                "{}: created {}, updated {}, unchanged {}, retired {}",
+                r.bank.key, r.created, r.updated, r.unchanged, r.retired
+            ),
+            Err(e) => return fail(&format!("{}: {e}", file.key)),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn export_banks(figment: rocket::figment::Figment, format: &str, bank: Option<&str>, out: &Path) -> ExitCode {
+    let Some(format) = Format::parse(format) else { return fail("--format must be toml, json or csv") };
+    let state = match pufa::State::build(&figment.merge(("import_on_start", false))).await {
+        Ok(state) => state,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let keys = match bank {
+        Some(key) => vec![key.to_owned()],
+        None => match state.banks.list().await {
+            Ok(list) => list.into_iter().map(|b| b.key).collect(),
+            Err(e) => return fail(&e.to_string()),
+        },
+    };
+    if bank.is_none() && std::fs::create_dir_all(out).is_err() {
+        return fail(&format!("cannot create {}", out.display()));
+    }
+    for key in keys {
+        let bytes = match state.banks.export(&key, format).await {
+            Ok(bytes) => bytes,
+            Err(e) => return fail(&format!("{key}: {e}")),
+        };
+        if bank.is_some() {
+            let _ = std::io::stdout().write_all(&bytes);
+        } else {
+            let ext = format!("{format:?}").to_lowercase();
+            let path = out.join(format!("{key}.{ext}"));
+            if let Err(e) = std::fs::write(&path, bytes) {
+                return fail(&format!("{}: {e}", path.display()));
+            }
+            println!("wrote {}", path.display());
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -17,6 +17,7 @@ pub use self::password::{HashError, InvalidPassword, Password, PasswordHasher};
 pub use self::phone::{InvalidPhone, Phone, mask as mask_phone};
 pub use self::regions::{RegionNode, RegionRef, Regions, RegionsError};
 pub use self::token::Token;
+pub use self::token::hex as hex_digest;
 use crate::db::entity::{auth_token, user};
 use crate::scores::{Counters, LiveStore};
 

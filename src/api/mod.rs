@@ -1,5 +1,6 @@
 //! Thin HTTP routes: parse, call one domain function, map the result. No rules live here.
 
 pub mod accounts;
+pub mod banks;
 pub mod guards;
 pub mod system;

@@ -245,3 +245,32 @@ macro_rules! on_backend {
         }
     };
 }
+
+impl TestApp {
+    /// Signs in a fresh staff account and returns its token.
+    pub async fn admin_token(&self) -> String {
+        let accounts = self.state::<pufa::accounts::Accounts>();
+        let phone = pufa::accounts::Phone::parse("13300000001").expect("phone");
+        let name = pufa::accounts::DisplayName::parse("司法局管理员").expect("name");
+        let password = pufa::accounts::Password::parse("admin-password".into()).expect("password");
+        accounts.create_admin(&phone, &name, &password).await.expect("admin");
+        let reply = self.login("13300000001", "admin-password").await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Uploads a question file as raw bytes.
+    pub async fn upload(&self, query: &str, bytes: Vec<u8>, token: &str) -> Reply {
+        let req = self.client.post(format!("/api/v1/admin/banks?{query}")).header(bearer(token)).body(bytes);
+        Reply::from(req.dispatch().await).await
+    }
+}
+
+/// Like `on_every_backend!`, for tests that touch only SQL: SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_every_database {
+    ($($name:ident),* $(,)?) => {
+        $crate::on_backend!(sqlite, Sqlite, Memory, $($name),*);
+        $crate::on_backend!(postgres, Postgres, Memory, $($name),*);
+    };
+}

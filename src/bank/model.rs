@@ -1,0 +1,156 @@
+//! A question as the bank holds it: every field already checked, so nothing deeper re-checks.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    Judge,
+}
+
+impl QuestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Multiple => "multiple",
+            Self::Judge => "judge",
+        }
+    }
+
+    /// English or Chinese, as clerks write it in a spreadsheet.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_lowercase().as_str() {
+            "single" | "单选" | "单选题" | "单项选择" | "单项选择题" => Some(Self::Single),
+            "multiple" | "多选" | "多选题" | "多项选择" | "多项选择题" => Some(Self::Multiple),
+            "judge" | "判断" | "判断题" | "true_false" => Some(Self::Judge),
+            _ => None,
+        }
+    }
+
+    /// Chinese label for spreadsheets.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Single => "单选",
+            Self::Multiple => "多选",
+            Self::Judge => "判断",
+        }
+    }
+}
+
+/// The right answer. Choice letters index `options` (A = 0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Answer {
+    Single(u8),
+    /// Two or more, ascending.
+    Multiple(Vec<u8>),
+    Judge(bool),
+}
+
+pub const LETTERS: &[u8; 8] = b"ABCDEFGH";
+
+impl Answer {
+    pub fn kind(&self) -> QuestionKind {
+        match self {
+            Self::Single(_) => QuestionKind::Single,
+            Self::Multiple(_) => QuestionKind::Multiple,
+            Self::Judge(_) => QuestionKind::Judge,
+        }
+    }
+
+    /// `C`, `ABD`, `T` or `F`: how SQL stores it and how a file writes it.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Single(i) => letter(*i).to_string(),
+            Self::Multiple(list) => list.iter().map(|i| letter(*i)).collect(),
+            Self::Judge(true) => "T".to_owned(),
+            Self::Judge(false) => "F".to_owned(),
+        }
+    }
+
+    /// Reads back what `code` wrote for a question of `kind`.
+    pub fn from_code(kind: QuestionKind, code: &str) -> Option<Self> {
+        match kind {
+            QuestionKind::Judge => match code {
+                "T" => Some(Self::Judge(true)),
+                "F" => Some(Self::Judge(false)),
+                _ => None,
+            },
+            QuestionKind::Single => {
+                let [b] = code.as_bytes() else { return None };
+                index_of(*b).map(Self::Single)
+            }
+            QuestionKind::Multiple => {
+                let list: Option<Vec<u8>> = code.bytes().map(index_of).collect();
+                list.filter(|l| l.len() >= 2).map(Self::Multiple)
+            }
+        }
+    }
+}
+
+pub fn letter(index: u8) -> char {
+    char::from(LETTERS.get(usize::from(index)).copied().unwrap_or(b'?'))
+}
+
+fn index_of(b: u8) -> Option<u8> {
+    LETTERS.iter().position(|l| *l == b).and_then(|i| u8::try_from(i).ok())
+}
+
+/// Difficulty 1 (easy) to 3 (hard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Difficulty(u8);
+
+impl Difficulty {
+    pub fn new(level: i64) -> Option<Self> {
+        u8::try_from(level).ok().filter(|l| (1..=3).contains(l)).map(Self)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// A validated question, as a file describes it (no database identity yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub key: String,
+    pub category: String,
+    pub difficulty: Difficulty,
+    pub stem: String,
+    /// Empty for judge questions.
+    pub options: Vec<String>,
+    pub answer: Answer,
+    pub explanation: String,
+    pub basis: Vec<String>,
+}
+
+impl Question {
+    pub fn kind(&self) -> QuestionKind {
+        self.answer.kind()
+    }
+
+    /// A digest of everything a resident sees or is graded on: equal digests, same question.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let canonical = serde_json::json!([
+            self.kind().as_str(),
+            self.category,
+            self.difficulty.get(),
+            self.stem,
+            self.options,
+            self.answer.code(),
+            self.explanation,
+            self.basis,
+        ]);
+        crate::accounts::hex_digest(&Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+/// A bank as a file describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankFile {
+    pub key: String,
+    pub title: String,
+    pub questions: Vec<Question>,
+}

@@ -1,0 +1,407 @@
+//! Question banks: the shipped Civil Code bank, the four file formats, all-or-nothing import,
+//! revisions and retirement, and the staff upload API.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::TestApp;
+use pufa::bank::{self, Format, QuestionKind};
+use rocket::http::Status;
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+#[test]
+fn the_shipped_civil_code_bank_is_valid_large_and_well_spread() {
+    let files = bank::read_paths(&[repo("question-bank")]).unwrap_or_else(|problems| {
+        panic!("question-bank/ has problems:\n{}", problems.iter().map(|p| format!("  {p}\n")).collect::<String>())
+    });
+    let questions: Vec<&bank::Question> = files.iter().flat_map(|f| &f.questions).collect();
+    assert!(questions.len() >= 350, "only {} questions", questions.len());
+
+    let mut per_book: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_level = [0usize; 4];
+    let (mut multiple, mut judge) = (0, 0);
+    for q in &questions {
+        *per_book.entry(q.category.as_str()).or_default() += 1;
+        per_level[usize::from(q.difficulty.get())] += 1;
+        match q.kind() {
+            QuestionKind::Multiple => multiple += 1,
+            QuestionKind::Judge => judge += 1,
+            QuestionKind::Single => {}
+        }
+        assert!(q.explanation.chars().count() >= 20, "{}: explanation too thin", q.key);
+        // Every citation is a real article of the 编 the question is filed under.
+        for citation in &q.basis {
+            let article = bank::civil_code_article(citation).unwrap_or_else(|| panic!("{}: {citation}", q.key));
+            assert_eq!(
+                bank::book_of_article(article),
+                Some(q.category.as_str()),
+                "{}: {citation} is outside {}",
+                q.key,
+                q.category
+            );
+        }
+    }
+    for book in bank::CODE_BOOKS {
+        assert!(per_book.get(book).copied().unwrap_or(0) >= 40, "{book}: {:?}", per_book.get(book));
+    }
+    assert!(multiple * 4 >= questions.len(), "multiple: {multiple} of {}", questions.len());
+    assert!(judge * 5 >= questions.len(), "judge: {judge} of {}", questions.len());
+    for (level, count) in per_level.iter().enumerate().skip(1) {
+        assert!(count * 10 >= questions.len(), "difficulty {level}: {count}");
+    }
+}
+
+/// Cross-checks the 编 ranges the bank uses against the Civil Code text in ../shared (when present).
+#[test]
+fn book_ranges_match_the_civil_code_text() {
+    let path = repo("../shared/reference/civil-code.jsonl");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("NOTICE: {} not found; book ranges not cross-checked", path.display());
+        return;
+    };
+    let mut articles = 0;
+    for line in text.lines() {
+        let article: serde_json::Value = serde_json::from_str(line).expect("jsonl");
+        let number = u32::try_from(article["article"].as_u64().expect("number")).expect("u32");
+        let part = article["part"].as_str().expect("part");
+        match bank::book_of_article(number) {
+            Some(book) => assert!(part.ends_with(book), "article {number}: {part} vs {book}"),
+            None => assert_eq!(part, "附则", "article {number}"),
+        }
+        articles += 1;
+    }
+    assert_eq!(articles, 1260);
+}
+
+#[rocket::async_test]
+async fn categories_show_the_shipped_bank_after_start() {
+    let app = TestApp::plain().await;
+    let reply = app.get("/api/v1/categories", None).await;
+    assert_eq!(reply.status, Status::Ok);
+    let names: Vec<&str> = reply.body.as_array().expect("list").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, bank::CODE_BOOKS);
+    for category in reply.body.as_array().expect("list") {
+        assert!(category["questions"].as_u64().expect("count") >= 40, "{category}");
+    }
+}
+
+fn template(name: &str) -> Vec<u8> {
+    std::fs::read(repo(&format!("question-bank/templates/{name}"))).expect("template")
+}
+
+#[test]
+fn csv_in_gbk_or_utf8_with_bom_and_xlsx_read_as_the_same_questions_as_toml() {
+    let toml = std::fs::read(repo("tests/fixtures/template.toml")).expect("fixture");
+    let expected = bank::parse_bank(&toml, Format::Toml, "template.toml", None, None).expect("toml").questions;
+    assert_eq!(expected.len(), 2);
+
+    let bom_csv = template("template.csv");
+    assert!(bom_csv.starts_with(b"\xEF\xBB\xBF"), "the template is saved with a BOM");
+    let text = bank::decode_csv(&bom_csv);
+    let (gbk_csv, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gbk_csv).is_err(), "really GBK, not UTF-8");
+    let plain_csv = text.as_bytes().to_vec();
+
+    for (name, bytes, format) in [
+        ("utf8-bom.csv", bom_csv, Format::Csv),
+        ("gbk.csv", gbk_csv.into_owned(), Format::Csv),
+        ("utf8.csv", plain_csv, Format::Csv),
+        ("template.xlsx", template("template.xlsx"), Format::Xlsx),
+    ] {
+        let parsed = bank::parse_bank(&bytes, format, name, Some("template"), None)
+            .unwrap_or_else(|p| panic!("{name}: {p:?}"))
+            .questions;
+        assert_eq!(parsed, expected, "{name}");
+    }
+}
+
+on_every_database!(
+    every_format_imports_to_the_same_stored_questions,
+    a_file_with_five_planted_errors_reports_all_five_and_changes_nothing,
+    reimporting_keeps_unchanged_revises_edited_and_retires_removed,
+    residents_cannot_upload_and_dry_runs_store_nothing,
+    exported_banks_import_back_unchanged,
+);
+
+async fn every_format_imports_to_the_same_stored_questions(app: TestApp) {
+    let admin = app.admin_token().await;
+    let toml = std::fs::read(repo("tests/fixtures/template.toml")).expect("fixture");
+    let first = app.upload("format=toml", toml, &admin).await;
+    assert_eq!(first.status, Status::Ok, "{}", first.body);
+    assert_eq!((first.body["created"].as_u64(), first.body["unchanged"].as_u64()), (Some(2), Some(0)));
+
+    let text = bank::decode_csv(&template("template.csv"));
+    let gbk = encoding_rs::GBK.encode(&text).0.into_owned();
+    let json = serde_json::to_vec(&serde_json::json!({
+        "bank": {"key": "template", "title": "template"},
+        "questions": toml_questions_as_json(),
+    }))
+    .expect("json");
+    for (query, bytes) in [
+        ("format=csv&bank=template", template("template.csv")),
+        ("format=csv&bank=template", gbk),
+        ("format=xlsx&bank=template", template("template.xlsx")),
+        ("format=json", json),
+    ] {
+        let reply = app.upload(query, bytes, &admin).await;
+        assert_eq!(reply.status, Status::Ok, "{query}: {}", reply.body);
+        assert_eq!(reply.body["unchanged"], 2, "{query}: {}", reply.body);
+        assert_eq!((reply.body["created"].as_u64(), reply.body["updated"].as_u64()), (Some(0), Some(0)), "{query}");
+    }
+}
+
+fn toml_questions_as_json() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo("tests/fixtures/template.toml")).expect("fixture");
+    let value: toml::Value = toml::from_str(&text).expect("toml");
+    serde_json::to_value(&value["questions"]).expect("json")
+}
+
+/// Every row of every bank table, plus (for SQLite) the database files' bytes.
+async fn snapshot(app: &TestApp) -> (String, Vec<u8>) {
+    use pufa::db::entity::{bank as b, question as q, question_revision as r};
+    let db: &DatabaseConnection = app.db();
+    let rows = format!(
+        "{:?}{:?}{:?}",
+        b::Entity::find().all(db).await.expect("banks"),
+        q::Entity::find().all(db).await.expect("questions"),
+        r::Entity::find().all(db).await.expect("revisions"),
+    );
+    let mut bytes = Vec::new();
+    if app.sql == common::Sql::Sqlite {
+        let url = &app.state::<pufa::config::Settings>().database_url;
+        let path = url.trim_start_matches("sqlite://").split('?').next().expect("path").to_owned();
+        for suffix in ["", "-wal"] {
+            bytes.extend(std::fs::read(format!("{path}{suffix}")).unwrap_or_default());
+        }
+    }
+    (rows, bytes)
+}
+
+async fn a_file_with_five_planted_errors_reports_all_five_and_changes_nothing(app: TestApp) {
+    let admin = app.admin_token().await;
+    let good = std::fs::read_to_string(repo("question-bank/civil-code/05-marriage.toml")).expect("bank");
+    // Five different mistakes a clerk makes, in five different questions.
+    let broken = format!(
+        "{good}\n{}",
+        r#"
+[[questions]]
+key = "bad-1"
+kind = "single"
+category = "婚姻家庭"
+difficulty = 1
+stem = "答案超出选项"
+options = ["甲", "乙", "丙"]
+answer = "D"
+explanation = "示例"
+basis = ["民法典第1047条"]
+
+[[questions]]
+key = "bad-2"
+kind = "judge"
+category = "婚姻家庭"
+difficulty = 1
+stem = "判断题带了选项"
+options = ["对", "错"]
+answer = true
+explanation = "示例"
+basis = ["民法典第1047条"]
+
+[[questions]]
+key = "bad-3"
+kind = "multiple"
+category = "婚姻家庭"
+difficulty = 5
+stem = "难度写错"
+options = ["甲", "乙", "丙"]
+answer = "AB"
+explanation = "示例"
+basis = ["民法典第1047条"]
+
+[[questions]]
+key = "bad-4"
+kind = "single"
+category = "婚姻家庭"
+difficulty = 2
+stem = "依据写错"
+options = ["甲", "乙"]
+answer = "A"
+explanation = "示例"
+basis = ["民法典1047条"]
+
+[[questions]]
+key = "mf-001"
+kind = "single"
+category = "婚姻家庭"
+difficulty = 2
+stem = "编号重复"
+options = ["甲", "乙"]
+answer = "A"
+explanation = "示例"
+basis = ["民法典第1047条"]
+"#
+    );
+    let before = snapshot(&app).await;
+    let reply = app.upload("format=toml", broken.into_bytes(), &admin).await;
+    assert_eq!(reply.status, Status::UnprocessableEntity);
+    assert_eq!(reply.error_code(), "invalid_bank");
+    let problems = reply.body["error"]["problems"].as_array().expect("problems");
+    let fields: Vec<&str> = problems.iter().filter_map(|p| p["field"].as_str()).collect();
+    assert_eq!(fields, ["answer", "options", "difficulty", "basis", "key"], "{problems:?}");
+    let places: std::collections::HashSet<&str> = problems.iter().filter_map(|p| p["place"].as_str()).collect();
+    assert_eq!(places.len(), 5, "each problem at its own line: {places:?}");
+    assert!(places.iter().all(|p| p.starts_with("upload.toml:")), "{places:?}");
+    assert_eq!(snapshot(&app).await, before, "the database changed");
+}
+
+async fn reimporting_keeps_unchanged_revises_edited_and_retires_removed(app: TestApp) {
+    let admin = app.admin_token().await;
+    let original = std::fs::read_to_string(repo("question-bank/civil-code/05-marriage.toml")).expect("bank");
+    let total = original.matches("[[questions]]").count();
+
+    let same = app.upload("format=toml", original.clone().into_bytes(), &admin).await;
+    assert_eq!(same.status, Status::Ok, "{}", same.body);
+    assert_eq!(same.body["unchanged"], total);
+    assert_eq!(
+        (same.body["created"].as_u64(), same.body["updated"].as_u64(), same.body["retired"].as_u64()),
+        (Some(0), Some(0), Some(0))
+    );
+
+    let old_stem = first_stem(&original);
+    let edited = original.replacen(&old_stem, "（修订）根据《民法典》，下列说法哪个正确？", 1);
+    let reply = app.upload("format=toml", edited.clone().into_bytes(), &admin).await;
+    assert_eq!((reply.body["updated"].as_u64(), reply.body["unchanged"].as_u64()), (Some(1), Some(total as u64 - 1)));
+    let revisions = app.get("/api/v1/admin/banks/civil-code-marriage/questions/mf-001/revisions", Some(&admin)).await;
+    let revisions = revisions.body.as_array().expect("revisions").clone();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0]["stem"], old_stem.as_str(), "the old revision is still readable");
+    assert_eq!((revisions[0]["status"].as_str(), revisions[1]["revision"].as_i64()), (Some("superseded"), Some(2)));
+
+    let categories_before = category_count(&app, "婚姻家庭").await;
+    let start = edited.rfind("[[questions]]").expect("a question");
+    let removed = &edited[..start];
+    let reply = app.upload("format=toml", removed.as_bytes().to_vec(), &admin).await;
+    assert_eq!((reply.body["retired"].as_u64(), reply.body["unchanged"].as_u64()), (Some(1), Some(total as u64 - 1)));
+    assert_eq!(category_count(&app, "婚姻家庭").await, categories_before - 1, "a retired question is no longer drawn");
+    let listed = app.get("/api/v1/admin/banks", Some(&admin)).await;
+    let marriage = listed
+        .body
+        .as_array()
+        .expect("banks")
+        .iter()
+        .find(|b| b["key"] == "civil-code-marriage")
+        .expect("bank")
+        .clone();
+    assert_eq!(
+        (marriage["questions"].as_u64(), marriage["active"].as_u64()),
+        (Some(total as u64), Some(total as u64 - 1))
+    );
+
+    // Putting it back brings the same question back, not a copy.
+    let back = app.upload("format=toml", edited.into_bytes(), &admin).await;
+    assert_eq!((back.body["created"].as_u64(), back.body["updated"].as_u64()), (Some(0), Some(1)));
+}
+
+fn first_stem(toml_text: &str) -> String {
+    let value: toml::Value = toml::from_str(toml_text).expect("toml");
+    value["questions"][0]["stem"].as_str().expect("stem").to_owned()
+}
+
+async fn category_count(app: &TestApp, name: &str) -> u64 {
+    let reply = app.get("/api/v1/categories", None).await;
+    reply
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["name"] == name)
+        .and_then(|c| c["questions"].as_u64())
+        .unwrap_or(0)
+}
+
+async fn residents_cannot_upload_and_dry_runs_store_nothing(app: TestApp) {
+    let toml = std::fs::read(repo("tests/fixtures/template.toml")).expect("fixture");
+    // Before anyone signs in (the test client keeps cookies, as a browser does).
+    let anonymous = app.client.post("/api/v1/admin/banks?format=toml").body(toml.clone()).dispatch().await;
+    assert_eq!(anonymous.status(), Status::Unauthorized);
+    let resident = app.register("13900000001", "password-1").await;
+    let refused = app.upload("format=toml", toml.clone(), &resident).await;
+    assert_eq!((refused.status, refused.error_code()), (Status::Forbidden, "forbidden"));
+    for path in ["/api/v1/admin/banks", "/api/v1/admin/banks/civil-code-marriage/questions"] {
+        assert_eq!(app.get(path, Some(&resident)).await.status, Status::Forbidden, "{path}");
+    }
+
+    let admin = app.admin_token().await;
+    let before = snapshot(&app).await.0;
+    let dry = app.upload("format=toml&dry_run=true", toml, &admin).await;
+    assert_eq!(
+        (dry.status, dry.body["created"].as_u64(), dry.body["dry_run"].as_bool()),
+        (Status::Ok, Some(2), Some(true))
+    );
+    assert_eq!(snapshot(&app).await.0, before, "a dry run stored something");
+
+    let no_format = app.upload("", b"x".to_vec(), &admin).await;
+    assert_eq!(no_format.error_code(), "invalid_bank");
+    let sheet_without_bank = app.upload("format=csv", template("template.csv"), &admin).await;
+    assert_eq!(sheet_without_bank.error_code(), "invalid_bank");
+    let not_xlsx = app.upload("format=xlsx&bank=x", b"PK\x03\x04 not really".to_vec(), &admin).await;
+    assert_eq!((not_xlsx.status, not_xlsx.error_code()), (Status::UnprocessableEntity, "invalid_bank"));
+
+    let questions = app.get("/api/v1/admin/banks/civil-code-tort/questions?kind=judge&limit=5", Some(&admin)).await;
+    let list = questions.body.as_array().expect("questions");
+    assert_eq!(list.len(), 5);
+    assert!(list.iter().all(|q| q["kind"] == "judge" && (q["answer"] == "T" || q["answer"] == "F")));
+    assert_eq!(app.get("/api/v1/admin/banks/nope/questions", Some(&admin)).await.status, Status::NotFound);
+}
+
+async fn exported_banks_import_back_unchanged(app: TestApp) {
+    let admin = app.admin_token().await;
+    let banks = app.state::<bank::Banks>();
+    for format in [Format::Toml, Format::Json, Format::Csv] {
+        let bytes = banks.export("civil-code-contract", format).await.expect("export");
+        let query = match format {
+            Format::Toml => "format=toml",
+            Format::Json => "format=json",
+            _ => {
+                "format=csv&bank=civil-code-contract&title=%E6%B0%91%E6%B3%95%E5%85%B8%C2%B7%E5%90%88%E5%90%8C%E7%BC%96"
+            }
+        };
+        let reply = app.upload(query, bytes, &admin).await;
+        assert_eq!(reply.status, Status::Ok, "{format:?}: {}", reply.body);
+        assert_eq!(reply.body["unchanged"], 52, "{format:?}: {}", reply.body);
+    }
+}
+
+#[rocket::async_test]
+async fn importing_twenty_thousand_generated_questions_stays_correct() {
+    let app = TestApp::plain().await;
+    let mut text = String::from("[bank]\nkey = \"generated\"\ntitle = \"generated\"\n");
+    for i in 0..20_000 {
+        let book = bank::CODE_BOOK_ARTICLES[i % 7];
+        text.push_str(&format!(
+            "\n[[questions]]\nkey = \"g-{i:05}\"\nkind = \"single\"\ncategory = \"{}\"\ndifficulty = {}\nstem = \"生成的题目{i}\"\noptions = [\"甲\", \"乙\", \"丙\", \"丁\"]\nanswer = \"{}\"\nexplanation = \"生成的解析{i}\"\nbasis = [\"民法典第{}条\"]\n",
+            book.0,
+            i % 3 + 1,
+            ["A", "B", "C", "D"][i % 4],
+            book.1
+        ));
+    }
+    let banks = app.state::<bank::Banks>();
+    let started = std::time::Instant::now();
+    let report =
+        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    let first = started.elapsed();
+    assert_eq!(report.created, 20_000);
+    let started = std::time::Instant::now();
+    let again =
+        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    assert_eq!(again.unchanged, 20_000);
+    eprintln!("FIGURE: 20,000 questions: first import {first:?}, re-import {:?}", started.elapsed());
+    assert_eq!(banks.index().select(&["generated".to_owned()], None, None).len(), 20_000);
+}
