@@ -38,6 +38,7 @@ struct RawSettings {
     password_hash_concurrency: usize,
     json_limit_bytes: u64,
     upload_limit_bytes: u64,
+    answer_grace_secs: u32,
 }
 
 /// Settings after validation: every field is usable as it is.
@@ -58,6 +59,7 @@ pub struct Settings {
     pub password_hash_concurrency: usize,
     pub json_limit_bytes: u64,
     pub upload_limit_bytes: u64,
+    pub answer_grace_secs: u32,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -91,6 +93,7 @@ login_window_secs = 900
 password_hash_concurrency = 2
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
+answer_grace_secs = 5
 "#;
 
 /// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.
@@ -147,6 +150,9 @@ impl RawSettings {
         if !(1024..=256 * 1024 * 1024).contains(&self.upload_limit_bytes) {
             return Err(ConfigError::new("upload_limit_bytes", "must be between 1 KiB and 256 MiB"));
         }
+        if self.answer_grace_secs > 120 {
+            return Err(ConfigError::new("answer_grace_secs", "at most 120 seconds"));
+        }
         Ok(Settings {
             database_url: db.to_owned(),
             redis_url,
@@ -163,6 +169,7 @@ impl RawSettings {
             password_hash_concurrency: self.password_hash_concurrency,
             json_limit_bytes: self.json_limit_bytes,
             upload_limit_bytes: self.upload_limit_bytes,
+            answer_grace_secs: self.answer_grace_secs,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod metrics;
+pub mod quiz;
 pub mod scores;
 
 use rocket::fairing::AdHoc;
@@ -17,14 +18,23 @@ use crate::accounts::{Accounts, LoginLimits, PasswordHasher, Regions};
 use crate::bank::Banks;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::quiz::{Clock, Quiz, SystemClock};
 use crate::scores::LiveStore;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// Builds the application from a configuration; tests pass their own database and Redis prefix.
 pub fn rocket(figment: Figment) -> Rocket<Build> {
+    rocket_with_clock(figment, Arc::new(SystemClock))
+}
+
+/// `rocket` with a clock of the caller's choosing (tests move time instead of sleeping).
+pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Build> {
     let metrics = Metrics::default();
+    let answers_accepted = metrics.answers_accepted();
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("pufa state", |rocket| async move {
-            match State::build(rocket.figment()).await {
+            match State::build(rocket.figment(), clock, answers_accepted).await {
                 Ok(state) => Ok(state.manage(rocket)),
                 Err(err) => {
                     tracing::error!("pufa cannot start: {err}");
@@ -38,6 +48,14 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .mount("/", api::system::routes())
         .mount("/api/v1", api::accounts::routes())
         .mount("/api/v1", api::banks::routes())
+        .mount("/api/v1", api::quiz::routes())
+        .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
+            Box::pin(async move {
+                if let Some(quiz) = rocket.state::<Quiz>().cloned() {
+                    tokio::spawn(sweep_expired_sessions(quiz));
+                }
+            })
+        }))
         .register("/", catchers![error::json_catcher])
 }
 
@@ -48,6 +66,7 @@ pub struct State {
     pub live: LiveStore,
     pub accounts: Accounts,
     pub banks: Banks,
+    pub quiz: Quiz,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +86,11 @@ pub enum StartError {
 }
 
 impl State {
-    pub async fn build(figment: &Figment) -> Result<Self, StartError> {
+    pub async fn build(
+        figment: &Figment,
+        clock: Arc<dyn Clock>,
+        answers_accepted: Arc<AtomicU64>,
+    ) -> Result<Self, StartError> {
         let settings = Settings::from_figment(figment)?;
         let db = db::connect(&settings.database_url).await?;
         let live = LiveStore::for_settings(&settings).await?;
@@ -92,12 +115,23 @@ impl State {
         if settings.import_on_start {
             import_question_bank(&banks, &settings.question_bank_dir).await;
         }
+        let quiz =
+            Quiz::new(db.clone(), banks.clone(), live.clone(), clock, settings.answer_grace_secs, answers_accepted);
+        if settings.import_on_start {
+            import_campaigns(&quiz, &settings.question_bank_dir.join("campaigns")).await;
+        }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
-        Ok(Self { settings, db, live, accounts, banks })
+        Ok(Self { settings, db, live, accounts, banks, quiz })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
-        rocket.manage(self.settings).manage(self.db).manage(self.live).manage(self.accounts).manage(self.banks)
+        rocket
+            .manage(self.settings)
+            .manage(self.db)
+            .manage(self.live)
+            .manage(self.accounts)
+            .manage(self.banks)
+            .manage(self.quiz)
     }
 }
 
@@ -120,5 +154,32 @@ async fn import_question_bank(banks: &Banks, dir: &std::path::Path) {
             }
         }
         Err(err) => tracing::error!("question bank in {} NOT imported: {err}", dir.display()),
+    }
+}
+
+/// Loads question-bank/campaigns/*.toml; a broken file is reported and skipped.
+async fn import_campaigns(quiz: &Quiz, dir: &std::path::Path) {
+    for (file, result) in quiz.import_campaign_files(dir).await {
+        match result {
+            Ok(view) => tracing::info!(campaign = %view.slug, state = ?view.state, "campaign loaded from {file}"),
+            Err(quiz::QuizError::InvalidCampaign(fields)) => {
+                let problems: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.problem)).collect();
+                tracing::error!("campaign file {file} NOT loaded: {}", problems.join("; "));
+            }
+            Err(err) => tracing::error!("campaign file {file} NOT loaded: {err}"),
+        }
+    }
+}
+
+/// Finishes sessions whose time ran out even if nobody reads them again.
+async fn sweep_expired_sessions(quiz: Quiz) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match quiz.sweep_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "finished expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
     }
 }

@@ -123,10 +123,11 @@ async fn create_admin(figment: rocket::figment::Figment, phone: &str, name: &str
         Ok(p) => p,
         Err(e) => return fail(&format!("password: {e}")),
     };
-    let state = match pufa::State::build(&figment).await {
-        Ok(state) => state,
-        Err(e) => return fail(&e.to_string()),
-    };
+    let state =
+        match pufa::State::build(&figment, std::sync::Arc::new(pufa::quiz::SystemClock), Default::default()).await {
+            Ok(state) => state,
+            Err(e) => return fail(&e.to_string()),
+        };
     match state.accounts.create_admin(&phone, &name, &password).await {
         Ok(id) => {
             println!("admin account {} ready (user id {id})", phone.masked());
@@ -171,7 +172,13 @@ async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> E
             return fail(&format!("{} problem(s); nothing was imported", problems.len()));
         }
     };
-    let state = match pufa::State::build(&figment.merge(("import_on_start", false))).await {
+    let state = match pufa::State::build(
+        &figment.merge(("import_on_start", false)),
+        std::sync::Arc::new(pufa::quiz::SystemClock),
+        Default::default(),
+    )
+    .await
+    {
         Ok(state) => state,
         Err(e) => return fail(&e.to_string()),
     };
@@ -189,7 +196,13 @@ async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> E
 
 async fn export_banks(figment: rocket::figment::Figment, format: &str, bank: Option<&str>, out: &Path) -> ExitCode {
     let Some(format) = Format::parse(format) else { return fail("--format must be toml, json or csv") };
-    let state = match pufa::State::build(&figment.merge(("import_on_start", false))).await {
+    let state = match pufa::State::build(
+        &figment.merge(("import_on_start", false)),
+        std::sync::Arc::new(pufa::quiz::SystemClock),
+        Default::default(),
+    )
+    .await
+    {
         Ok(state) => state,
         Err(e) => return fail(&e.to_string()),
     };

@@ -3,4 +3,5 @@
 pub mod accounts;
 pub mod banks;
 pub mod guards;
+pub mod quiz;
 pub mod system;

@@ -90,6 +90,57 @@ impl LiveStore {
     }
 }
 
+/// What the quiz tells the live boards after every accepted answer and every finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreEvent {
+    pub campaign_id: i64,
+    pub user_id: i64,
+    pub session_id: String,
+    pub score: i32,
+    pub duration_ms: Option<i64>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ranking: Option<crate::quiz::Ranking>,
+}
+
+impl ScoreEvent {
+    pub fn in_progress(session: &crate::db::entity::quiz_session::Model, score: i32) -> Self {
+        Self {
+            campaign_id: session.campaign_id,
+            user_id: session.user_id,
+            session_id: session.id.clone(),
+            score,
+            duration_ms: None,
+            finished_at: None,
+            ranking: None,
+        }
+    }
+
+    pub fn finished(session: &crate::db::entity::quiz_session::Model, ranking: crate::quiz::Ranking) -> Self {
+        Self {
+            campaign_id: session.campaign_id,
+            user_id: session.user_id,
+            session_id: session.id.clone(),
+            score: session.score,
+            duration_ms: session.duration_ms,
+            finished_at: session.finished_at,
+            ranking: Some(ranking),
+        }
+    }
+}
+
+impl LiveStore {
+    /// An answer was stored in SQL. Live boards (issue #5) update here; SQL already holds it,
+    /// so a failure here never fails the answer.
+    pub async fn record_answer(&self, event: &ScoreEvent) {
+        tracing::trace!(?event, "answer recorded (live boards not built yet)");
+    }
+
+    /// A session finished (stored in SQL).
+    pub async fn record_finish(&self, event: &ScoreEvent) {
+        tracing::trace!(?event, "finish recorded (live boards not built yet)");
+    }
+}
+
 impl Counters for LiveStore {
     async fn hit(&self, key: &str, window_secs: u64) -> Result<WindowCount, LiveError> {
         match self {

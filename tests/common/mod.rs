@@ -27,6 +27,8 @@ pub enum Live {
 
 pub struct TestApp {
     pub client: Client,
+    /// The app's clock: frozen at start, moved by tests.
+    pub clock: pufa::quiz::ManualClock,
     pub sql: Sql,
     pub live: Live,
     _dir: tempfile::TempDir,
@@ -117,8 +119,10 @@ impl TestApp {
             .merge(("regions_file", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank/regions.toml")))
             .merge(("question_bank_dir", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank")))
             .merge(("log_level", "off"));
-        let client = Client::tracked(pufa::rocket(tweak(figment))).await.expect("pufa starts");
-        Some(TestApp { client, sql, live, _dir: dir })
+        let clock = pufa::quiz::ManualClock::new(chrono::Utc::now());
+        let rocket = pufa::rocket_with_clock(tweak(figment), std::sync::Arc::new(clock.clone()));
+        let client = Client::tracked(rocket).await.expect("pufa starts");
+        Some(TestApp { client, clock, sql, live, _dir: dir })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -135,6 +139,10 @@ impl TestApp {
             req = req.header(bearer(token));
         }
         Reply::from(req.dispatch().await).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.send_raw(rocket::http::Method::Put, path, body.to_string().into_bytes(), token).await
     }
 
     pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {

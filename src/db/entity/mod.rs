@@ -2,7 +2,11 @@
 
 pub mod auth_token;
 pub mod bank;
+pub mod campaign;
+pub mod mistake;
 pub mod question;
 pub mod question_revision;
+pub mod quiz_session;
 pub mod region;
+pub mod session_question;
 pub mod user;

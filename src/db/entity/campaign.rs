@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "campaigns")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    pub question_count: i32,
+    /// JSON: `[{category?, difficulty?, count}]`.
+    pub quotas: String,
+    /// JSON: bank keys.
+    pub banks: String,
+    pub time_limit_secs: i32,
+    pub attempts_per_day: i32,
+    pub max_attempts: i32,
+    pub points_per_question: i32,
+    pub reveal: String,
+    pub ranking: String,
+    /// JSON: `{mode, winners, min_score?}`.
+    pub prize: String,
+    pub published: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

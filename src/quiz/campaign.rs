@@ -1,0 +1,320 @@
+//! Campaigns: what a campaign is, how its settings are checked, and its state over time.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::clock::{shanghai_day, shanghai_midnight};
+use super::draw::{DrawRule, Quota};
+use crate::db::entity::campaign;
+use crate::error::FieldProblem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reveal {
+    /// Right answer and explanation right after each answer: for learning.
+    AfterEach,
+    /// Only when the session finishes: for competitions.
+    AtEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ranking {
+    /// A resident's best finished attempt counts.
+    Best,
+    /// The points of all attempts add up.
+    Total,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrizeMode {
+    Top,
+    Lottery,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prize {
+    pub mode: PrizeMode,
+    pub winners: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<u32>,
+}
+
+/// A campaign as an admin sends it (API body or campaign file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpec {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Required through the API; a campaign file may leave the dates out to open on the day it is
+    /// first loaded and run `days` days (the demo campaign does).
+    #[serde(default)]
+    pub opens_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub closes_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub days: Option<u32>,
+    pub question_count: u32,
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+    #[serde(default)]
+    pub banks: Vec<String>,
+    pub time_limit_secs: u32,
+    pub attempts_per_day: u32,
+    /// 0 = no limit in all (only per day).
+    #[serde(default)]
+    pub max_attempts: u32,
+    #[serde(default = "default_points")]
+    pub points_per_question: u32,
+    pub reveal: Reveal,
+    pub ranking: Ranking,
+    pub prize: Prize,
+    #[serde(default)]
+    pub published: bool,
+}
+
+fn default_points() -> u32 {
+    5
+}
+
+/// A checked campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub question_count: u32,
+    pub quotas: Vec<Quota>,
+    pub banks: Vec<String>,
+    pub time_limit_secs: u32,
+    pub attempts_per_day: u32,
+    pub max_attempts: u32,
+    pub points_per_question: u32,
+    pub reveal: Reveal,
+    pub ranking: Ranking,
+    pub prize: Prize,
+    pub published: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignState {
+    Upcoming,
+    Open,
+    Closed,
+}
+
+impl Campaign {
+    pub fn state(&self, now: DateTime<Utc>) -> CampaignState {
+        if now < self.opens_at {
+            CampaignState::Upcoming
+        } else if now < self.closes_at {
+            CampaignState::Open
+        } else {
+            CampaignState::Closed
+        }
+    }
+
+    pub fn rule(&self) -> DrawRule {
+        DrawRule { banks: self.banks.clone(), quotas: self.quotas.clone(), count: self.question_count }
+    }
+
+    pub fn max_score(&self) -> u32 {
+        self.question_count * self.points_per_question
+    }
+
+    pub fn from_row(row: campaign::Model) -> Self {
+        let count = |v: i32| u32::try_from(v).unwrap_or(0);
+        Self {
+            id: row.id,
+            quotas: serde_json::from_str(&row.quotas).unwrap_or_default(),
+            banks: serde_json::from_str(&row.banks).unwrap_or_default(),
+            prize: serde_json::from_str(&row.prize).unwrap_or(Prize {
+                mode: PrizeMode::Top,
+                winners: 0,
+                min_score: None,
+            }),
+            reveal: if row.reveal == "at_end" { Reveal::AtEnd } else { Reveal::AfterEach },
+            ranking: if row.ranking == "total" { Ranking::Total } else { Ranking::Best },
+            slug: row.slug,
+            title: row.title,
+            description: row.description,
+            opens_at: row.opens_at,
+            closes_at: row.closes_at,
+            question_count: count(row.question_count),
+            time_limit_secs: count(row.time_limit_secs),
+            attempts_per_day: count(row.attempts_per_day),
+            max_attempts: count(row.max_attempts),
+            points_per_question: count(row.points_per_question),
+            published: row.published,
+        }
+    }
+}
+
+fn slug_ok(slug: &str) -> bool {
+    (3..=64).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl CampaignSpec {
+    /// Checks every rule that does not need the question bank; the dates default for files.
+    /// `existing` dates are kept when a file leaves them out (re-loading must not move them).
+    pub fn check(
+        self,
+        now: DateTime<Utc>,
+        from_file: bool,
+        existing: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Campaign, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut bad = |field: &str, problem: &str| {
+            problems.push(FieldProblem { field: field.to_owned(), problem: problem.to_owned() });
+        };
+        if !slug_ok(&self.slug) {
+            bad("slug", "3–64 lowercase letters, digits or '-'");
+        }
+        let title_len = self.title.trim().chars().count();
+        if !(1..=100).contains(&title_len) {
+            bad("title", "1–100 characters");
+        }
+        if self.description.chars().count() > 5000 {
+            bad("description", "at most 5000 characters");
+        }
+        let mut dates_missing = false;
+        let (opens_at, closes_at) = match (self.opens_at, self.closes_at, existing) {
+            (Some(o), Some(c), _) => (o.with_timezone(&Utc), c.with_timezone(&Utc)),
+            (None, None, Some(dates)) if from_file => dates,
+            (None, None, None) if from_file => {
+                let opens = shanghai_midnight(shanghai_day(now));
+                (opens, opens + chrono::Duration::days(i64::from(self.days.unwrap_or(30).clamp(1, 366))))
+            }
+            _ => {
+                dates_missing = true;
+                bad("opens_at", "opens_at and closes_at are required (RFC 3339, e.g. 2026-12-01T00:00:00+08:00)");
+                (now, now)
+            }
+        };
+        if closes_at <= opens_at && !dates_missing {
+            bad("closes_at", "must be after opens_at");
+        }
+        if !(1..=100).contains(&self.question_count) {
+            bad("question_count", "1–100 questions");
+        }
+        for quota in &self.quotas {
+            if quota.count == 0 {
+                bad("quotas", "every quota needs a count of at least 1");
+            }
+            if quota.difficulty.is_some_and(|d| !(1..=3).contains(&d)) {
+                bad("quotas", "difficulty is 1, 2 or 3");
+            }
+        }
+        let quota_sum: u32 = self.quotas.iter().map(|q| q.count).sum();
+        if !self.quotas.is_empty() && quota_sum != self.question_count {
+            bad("quotas", &format!("the quotas add up to {quota_sum}, not question_count {}", self.question_count));
+        }
+        if !(30..=7200).contains(&self.time_limit_secs) {
+            bad("time_limit_secs", "30 seconds to 2 hours");
+        }
+        if !(1..=100).contains(&self.attempts_per_day) {
+            bad("attempts_per_day", "1–100");
+        }
+        if !(1..=100).contains(&self.points_per_question) {
+            bad("points_per_question", "1–100");
+        }
+        if !(1..=10_000).contains(&self.prize.winners) {
+            bad("prize.winners", "1–10000");
+        }
+        if self.prize.min_score.is_some_and(|s| s > self.question_count * self.points_per_question) {
+            bad("prize.min_score", "higher than the most points a quiz can give");
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Campaign {
+            id: 0,
+            slug: self.slug,
+            title: self.title.trim().to_owned(),
+            description: self.description,
+            opens_at,
+            closes_at,
+            question_count: self.question_count,
+            quotas: self.quotas,
+            banks: self.banks,
+            time_limit_secs: self.time_limit_secs,
+            attempts_per_day: self.attempts_per_day,
+            max_attempts: self.max_attempts,
+            points_per_question: self.points_per_question,
+            reveal: self.reveal,
+            ranking: self.ranking,
+            prize: self.prize,
+            published: self.published,
+        })
+    }
+}
+
+/// A campaign as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignView {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub opens_at: DateTime<FixedOffset>,
+    pub closes_at: DateTime<FixedOffset>,
+    pub state: CampaignState,
+    pub question_count: u32,
+    pub quotas: Vec<Quota>,
+    pub banks: Vec<String>,
+    pub time_limit_secs: u32,
+    pub attempts_per_day: u32,
+    pub max_attempts: u32,
+    pub points_per_question: u32,
+    pub max_score: u32,
+    pub reveal: Reveal,
+    pub ranking: Ranking,
+    pub prize: Prize,
+    pub published: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub me: Option<MyCampaign>,
+}
+
+/// The signed-in resident's standing in a campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyCampaign {
+    pub attempts_today: u32,
+    pub attempts_left: u32,
+    pub attempts: u32,
+    pub best: Option<i32>,
+    pub in_progress: Option<String>,
+}
+
+impl CampaignView {
+    pub fn new(c: &Campaign, now: DateTime<Utc>, me: Option<MyCampaign>) -> Self {
+        let tz = super::clock::shanghai();
+        Self {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            description: c.description.clone(),
+            opens_at: c.opens_at.with_timezone(&tz),
+            closes_at: c.closes_at.with_timezone(&tz),
+            state: c.state(now),
+            question_count: c.question_count,
+            quotas: c.quotas.clone(),
+            banks: c.banks.clone(),
+            time_limit_secs: c.time_limit_secs,
+            attempts_per_day: c.attempts_per_day,
+            max_attempts: c.max_attempts,
+            points_per_question: c.points_per_question,
+            max_score: c.max_score(),
+            reveal: c.reveal,
+            ranking: c.ranking,
+            prize: c.prize.clone(),
+            published: c.published,
+            me,
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Drawing a quiz: without replacement, uniformly within each quota, preferring questions the
+//! resident has not seen in this campaign; then question order and option order shuffled.
+//! Pure over (seed, rule, index, seen): the same seed re-creates the same quiz (audits).
+
+use std::collections::HashSet;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use serde::{Deserialize, Serialize};
+
+use super::grading::Permutation;
+use crate::bank::{QuestionIndex, QuestionKind};
+
+/// Part of a campaign's draw: `count` questions of a category and/or difficulty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<u8>,
+    pub count: u32,
+}
+
+/// What a campaign draws: from `banks` (empty = all), by `quotas` (empty = `count` from anything).
+#[derive(Debug, Clone)]
+pub struct DrawRule {
+    pub banks: Vec<String>,
+    pub quotas: Vec<Quota>,
+    pub count: u32,
+}
+
+impl DrawRule {
+    fn effective_quotas(&self) -> Vec<Quota> {
+        if self.quotas.is_empty() {
+            vec![Quota { category: None, difficulty: None, count: self.count }]
+        } else {
+            self.quotas.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawnQuestion {
+    pub revision_id: i64,
+    pub order: Permutation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("quota {quota} asks for {wanted} question(s) but only {available} are left in the bank")]
+pub struct NotEnoughQuestions {
+    pub quota: usize,
+    pub wanted: u32,
+    pub available: usize,
+}
+
+pub type Seed = [u8; 32];
+
+/// A fresh seed from the operating system's CSPRNG (via the thread RNG).
+pub fn fresh_seed() -> Seed {
+    rand::random()
+}
+
+/// `seen` holds (bank, key) of questions this resident met in earlier attempts.
+pub fn draw_questions(
+    index: &QuestionIndex,
+    rule: &DrawRule,
+    seen: &HashSet<(String, String)>,
+    seed: Seed,
+) -> Result<Vec<DrawnQuestion>, NotEnoughQuestions> {
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let mut taken: HashSet<i64> = HashSet::new();
+    let mut picked: Vec<i64> = Vec::new();
+    for (n, quota) in rule.effective_quotas().iter().enumerate() {
+        let pool: Vec<i64> = index
+            .select(&rule.banks, quota.category.as_deref(), quota.difficulty)
+            .into_iter()
+            .filter(|id| !taken.contains(id))
+            .collect();
+        let wanted = quota.count as usize;
+        if pool.len() < wanted {
+            return Err(NotEnoughQuestions { quota: n, wanted: quota.count, available: pool.len() });
+        }
+        let (mut fresh, mut met): (Vec<i64>, Vec<i64>) = if seen.is_empty() {
+            (pool, Vec::new())
+        } else {
+            pool.into_iter()
+                .partition(|id| index.get(*id).is_none_or(|q| !seen.contains(&(q.bank_key.clone(), q.key.clone()))))
+        };
+        let from_fresh = wanted.min(fresh.len());
+        let chosen = sample(&mut rng, &mut fresh, from_fresh)
+            .iter()
+            .chain(sample(&mut rng, &mut met, wanted - from_fresh).iter())
+            .copied()
+            .collect::<Vec<_>>();
+        taken.extend(&chosen);
+        picked.extend(chosen);
+    }
+    shuffle(&mut rng, &mut picked);
+    Ok(picked
+        .into_iter()
+        .map(|revision_id| {
+            let options =
+                index.get(revision_id).map_or(0, |q| if q.kind == QuestionKind::Judge { 0 } else { q.options.len() });
+            let mut order = Permutation::identity(options);
+            shuffle(&mut rng, &mut order.0);
+            DrawnQuestion { revision_id, order }
+        })
+        .collect())
+}
+
+/// The first `k` items of a partial Fisher–Yates shuffle: a uniform sample without replacement.
+fn sample<'a, T>(rng: &mut ChaCha20Rng, items: &'a mut [T], k: usize) -> &'a [T] {
+    let n = items.len();
+    for i in 0..k.min(n) {
+        // random_range is unbiased (no modulo bias).
+        let j = rng.random_range(i..n);
+        items.swap(i, j);
+    }
+    &items[..k.min(n)]
+}
+
+pub fn shuffle<T>(rng: &mut ChaCha20Rng, items: &mut [T]) {
+    let n = items.len();
+    sample(rng, items, n);
+}
+
+pub fn seed_hex(seed: &Seed) -> String {
+    crate::accounts::hex_digest(seed)
+}
+
+pub fn seed_from_hex(hex: &str) -> Option<Seed> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut seed = [0u8; 32];
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(seed)
+}

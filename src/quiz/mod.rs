@@ -1,0 +1,281 @@
+//! Campaigns, quiz sessions (draw, answers, deadlines, grading), practice, the daily question and
+//! the mistake book. Every quiz rule lives in this module; `api/` only translates HTTP.
+
+pub mod campaign;
+pub mod clock;
+pub mod draw;
+pub mod grading;
+mod practice;
+mod session;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    SqlErr,
+};
+
+pub use self::campaign::{Campaign, CampaignSpec, CampaignState, CampaignView, MyCampaign, Ranking, Reveal};
+pub use self::clock::{Clock, ManualClock, SystemClock};
+pub use self::draw::{DrawRule, DrawnQuestion, Quota, draw_questions};
+pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
+pub use self::practice::{DailyQuestion, Mistake, PracticeOutcome, PracticeQuestion};
+pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
+use crate::bank::Banks;
+use crate::db::entity::{campaign as campaign_row, quiz_session};
+use crate::error::FieldProblem;
+use crate::scores::LiveStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuizError {
+    #[error("not found")]
+    NotFound,
+    #[error("the campaign is not open")]
+    CampaignNotOpen,
+    #[error("no attempts left")]
+    AttemptLimitReached { today: bool },
+    #[error("a session is in progress")]
+    SessionInProgress(String),
+    #[error("this question was answered already with another choice")]
+    AlreadyAnswered,
+    #[error("the time is up")]
+    SessionExpired,
+    #[error("the session is finished")]
+    SessionFinished,
+    #[error("invalid choice: {0}")]
+    InvalidChoice(InvalidChoice),
+    #[error("invalid campaign")]
+    InvalidCampaign(Vec<FieldProblem>),
+    #[error("a campaign with this slug exists")]
+    SlugTaken,
+    #[error("the question bank cannot fill this quiz now: {0}")]
+    NotEnoughQuestions(draw::NotEnoughQuestions),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The quiz service.
+#[derive(Clone)]
+pub struct Quiz {
+    db: DatabaseConnection,
+    banks: Banks,
+    live: LiveStore,
+    clock: Arc<dyn Clock>,
+    /// Answers up to this long after the deadline still count (network delay on weak links).
+    grace: chrono::Duration,
+    answers_accepted: Arc<AtomicU64>,
+}
+
+impl Quiz {
+    pub fn new(
+        db: DatabaseConnection,
+        banks: Banks,
+        live: LiveStore,
+        clock: Arc<dyn Clock>,
+        grace_secs: u32,
+        answers_accepted: Arc<AtomicU64>,
+    ) -> Self {
+        Self { db, banks, live, clock, grace: chrono::Duration::seconds(i64::from(grace_secs)), answers_accepted }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.now()
+    }
+
+    // ----- campaigns -----
+
+    async fn campaign_row(&self, slug: &str) -> Result<Option<campaign_row::Model>, DbErr> {
+        campaign_row::Entity::find().filter(campaign_row::Column::Slug.eq(slug)).one(&self.db).await
+    }
+
+    /// A published campaign by slug.
+    pub async fn published(&self, slug: &str) -> Result<Campaign, QuizError> {
+        let row = self.campaign_row(slug).await?.filter(|c| c.published).ok_or(QuizError::NotFound)?;
+        Ok(Campaign::from_row(row))
+    }
+
+    /// Checks a campaign against the bank: named banks exist and the quotas can be filled.
+    fn check_against_bank(&self, campaign: &Campaign) -> Result<(), QuizError> {
+        let known: Vec<String> = self
+            .banks
+            .index()
+            .select(&[], None, None)
+            .iter()
+            .filter_map(|id| self.banks.index().get(*id))
+            .map(|q| q.bank_key.clone())
+            .collect();
+        let mut problems = Vec::new();
+        for bank in &campaign.banks {
+            if !known.contains(bank) {
+                problems.push(FieldProblem {
+                    field: "banks".into(),
+                    problem: format!("no active questions in bank {bank}"),
+                });
+            }
+        }
+        if problems.is_empty()
+            && let Err(e) = draw_questions(self.banks.index(), &campaign.rule(), &Default::default(), [0; 32])
+        {
+            problems.push(FieldProblem { field: "quotas".into(), problem: e.to_string() });
+        }
+        if problems.is_empty() { Ok(()) } else { Err(QuizError::InvalidCampaign(problems)) }
+    }
+
+    /// Creates (`existing_slug` = None) or replaces a campaign.
+    pub async fn save_campaign(
+        &self,
+        spec: CampaignSpec,
+        existing_slug: Option<&str>,
+        from_file: bool,
+    ) -> Result<CampaignView, QuizError> {
+        let now = self.now();
+        let existing = match existing_slug {
+            Some(slug) => Some(self.campaign_row(slug).await?.ok_or(QuizError::NotFound)?),
+            None => None,
+        };
+        let dates = existing.as_ref().map(|c| (c.opens_at, c.closes_at));
+        let campaign = spec.check(now, from_file, dates).map_err(QuizError::InvalidCampaign)?;
+        self.check_against_bank(&campaign)?;
+        let json = |v: &dyn erased::Json| v.to_json();
+        let mut model = campaign_row::ActiveModel {
+            slug: Set(campaign.slug.clone()),
+            title: Set(campaign.title.clone()),
+            description: Set(campaign.description.clone()),
+            opens_at: Set(campaign.opens_at),
+            closes_at: Set(campaign.closes_at),
+            question_count: Set(to_i32(campaign.question_count)),
+            quotas: Set(json(&campaign.quotas)),
+            banks: Set(json(&campaign.banks)),
+            time_limit_secs: Set(to_i32(campaign.time_limit_secs)),
+            attempts_per_day: Set(to_i32(campaign.attempts_per_day)),
+            max_attempts: Set(to_i32(campaign.max_attempts)),
+            points_per_question: Set(to_i32(campaign.points_per_question)),
+            reveal: Set(if campaign.reveal == Reveal::AtEnd { "at_end" } else { "after_each" }.into()),
+            ranking: Set(if campaign.ranking == Ranking::Total { "total" } else { "best" }.into()),
+            prize: Set(json(&campaign.prize)),
+            published: Set(campaign.published),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let saved = match existing {
+            Some(row) => {
+                model.id = Set(row.id);
+                model.created_at = Set(row.created_at);
+                model.update(&self.db).await?
+            }
+            None => {
+                model.created_at = Set(now);
+                model.insert(&self.db).await.map_err(|e| match e.sql_err() {
+                    Some(SqlErr::UniqueConstraintViolation(_)) => QuizError::SlugTaken,
+                    _ => QuizError::Db(e),
+                })?
+            }
+        };
+        Ok(CampaignView::new(&Campaign::from_row(saved), now, None))
+    }
+
+    /// Published campaigns, newest first, with their state now.
+    pub async fn list_published(&self) -> Result<Vec<CampaignView>, QuizError> {
+        let now = self.now();
+        let rows = campaign_row::Entity::find()
+            .filter(campaign_row::Column::Published.eq(true))
+            .order_by_desc(campaign_row::Column::OpensAt)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| CampaignView::new(&Campaign::from_row(r), now, None)).collect())
+    }
+
+    /// Every campaign, drafts included (staff).
+    pub async fn list_all(&self) -> Result<Vec<CampaignView>, QuizError> {
+        let now = self.now();
+        let rows = campaign_row::Entity::find().order_by_desc(campaign_row::Column::OpensAt).all(&self.db).await?;
+        Ok(rows.into_iter().map(|r| CampaignView::new(&Campaign::from_row(r), now, None)).collect())
+    }
+
+    /// A published campaign, with the caller's attempts when signed in.
+    pub async fn campaign_for(&self, slug: &str, user_id: Option<i64>) -> Result<CampaignView, QuizError> {
+        let campaign = self.published(slug).await?;
+        let me = match user_id {
+            Some(user) => Some(self.my_standing(&campaign, user).await?),
+            None => None,
+        };
+        Ok(CampaignView::new(&campaign, self.now(), me))
+    }
+
+    async fn my_standing(&self, campaign: &Campaign, user_id: i64) -> Result<MyCampaign, QuizError> {
+        let sessions = self.sessions_of(campaign.id, user_id).await?;
+        let today = clock::shanghai_day(self.now()).to_string();
+        let attempts = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
+        let attempts_today =
+            u32::try_from(sessions.iter().filter(|s| s.started_day == today).count()).unwrap_or(u32::MAX);
+        let left_today = campaign.attempts_per_day.saturating_sub(attempts_today);
+        let attempts_left = if campaign.max_attempts == 0 {
+            left_today
+        } else {
+            left_today.min(campaign.max_attempts.saturating_sub(attempts))
+        };
+        let best = sessions.iter().filter(|s| s.finished_at.is_some()).map(|s| s.score).max();
+        let in_progress = sessions.iter().find(|s| s.finished_at.is_none()).map(|s| s.id.clone());
+        Ok(MyCampaign { attempts_today, attempts_left, attempts, best, in_progress })
+    }
+
+    async fn sessions_of(&self, campaign_id: i64, user_id: i64) -> Result<Vec<quiz_session::Model>, DbErr> {
+        quiz_session::Entity::find()
+            .filter(quiz_session::Column::CampaignId.eq(campaign_id))
+            .filter(quiz_session::Column::UserId.eq(user_id))
+            .all(&self.db)
+            .await
+    }
+
+    /// Loads question-bank/campaigns/*.toml (create or update by slug; dates of an existing
+    /// campaign are kept when the file gives none). Problems are returned per file.
+    pub async fn import_campaign_files(&self, dir: &Path) -> Vec<(String, Result<CampaignView, QuizError>)> {
+        let mut results = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else { return results };
+        let mut paths: Vec<_> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.display().to_string();
+            let spec = std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| toml::from_str::<CampaignSpec>(&text).map_err(|e| e.to_string()));
+            let result = match spec {
+                Ok(spec) => {
+                    let slug = spec.slug.clone();
+                    let exists = self.campaign_row(&slug).await.ok().flatten().is_some();
+                    self.save_campaign(spec, exists.then_some(slug.as_str()), true).await
+                }
+                Err(message) => {
+                    Err(QuizError::InvalidCampaign(vec![FieldProblem { field: "file".into(), problem: message }]))
+                }
+            };
+            results.push((name, result));
+        }
+        results
+    }
+}
+
+fn to_i32(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Serialize-to-JSON-string for the few JSON columns.
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+        }
+    }
+}
+
+/// A map from revision id to the question behind it, loaded once per request.
+type Questions = HashMap<i64, Arc<crate::bank::IndexedQuestion>>;

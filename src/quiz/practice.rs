@@ -1,0 +1,252 @@
+//! Self-study: practice by 编 and difficulty, the daily question, and the mistake book
+//! (a question leaves it after two right answers in a row).
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::clock::shanghai_day;
+use super::draw::shuffle;
+use super::grading::{Choice, Permutation, RawChoice, grade};
+use super::session::OptionView;
+use super::{Quiz, QuizError};
+use crate::bank::{IndexedQuestion, QuestionKind, letter};
+use crate::db::entity::{mistake, question};
+
+/// A question to practise: options shuffled, no answer. `id` carries the option order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticeQuestion {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub category: String,
+    pub difficulty: u8,
+    pub stem: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyQuestion {
+    /// The Asia/Shanghai day this question belongs to.
+    pub date: String,
+    #[serde(flatten)]
+    pub question: PracticeQuestion,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticeOutcome {
+    pub correct: bool,
+    pub answer: String,
+    pub explanation: String,
+    pub basis: Vec<String>,
+    /// Whether the question is (still) in the caller's mistake book.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_mistake_book: Option<bool>,
+}
+
+/// An entry of the mistake book, shown with its answer for study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mistake {
+    pub question: PracticeQuestion,
+    pub answer: String,
+    pub explanation: String,
+    pub basis: Vec<String>,
+    pub wrong_count: i32,
+    pub right_streak: i32,
+    pub last_wrong_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Right answers in a row that take a question out of the mistake book.
+const CLEARS_AFTER: i32 = 2;
+
+fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuestion {
+    let options = if q.kind == QuestionKind::Judge {
+        vec![OptionView { key: "T".into(), text: "正确".into() }, OptionView { key: "F".into(), text: "错误".into() }]
+    } else {
+        order
+            .0
+            .iter()
+            .enumerate()
+            .map(|(shown, original)| OptionView {
+                key: letter(u8::try_from(shown).unwrap_or(7)).to_string(),
+                text: q.options.get(usize::from(*original)).cloned().unwrap_or_default(),
+            })
+            .collect()
+    };
+    PracticeQuestion {
+        id: format!("{}-{}", q.revision_id, order.code()),
+        kind: q.kind,
+        category: q.category.clone(),
+        difficulty: q.difficulty,
+        stem: q.stem.clone(),
+        options,
+    }
+}
+
+fn shuffled_order(q: &IndexedQuestion, rng: &mut ChaCha20Rng) -> Permutation {
+    let n = if q.kind == QuestionKind::Judge { 0 } else { q.options.len() };
+    let mut order = Permutation::identity(n);
+    shuffle(rng, &mut order.0);
+    order
+}
+
+/// `"{revision}-{order}"` back into its parts.
+fn parse_practice_id(id: &str) -> Option<(i64, Permutation)> {
+    let (revision, order) = id.split_once('-')?;
+    Some((revision.parse().ok()?, Permutation::from_code(order)?))
+}
+
+impl Quiz {
+    /// Up to `count` (1–50) random active questions of a category and/or difficulty.
+    pub fn practice(&self, category: Option<&str>, difficulty: Option<u8>, count: usize) -> Vec<PracticeQuestion> {
+        let mut rng = ChaCha20Rng::from_seed(super::draw::fresh_seed());
+        let mut ids = self.banks.index().select(&[], category, difficulty);
+        shuffle(&mut rng, &mut ids);
+        ids.into_iter()
+            .take(count.clamp(1, 50))
+            .filter_map(|id| self.banks.index().get(id))
+            .map(|q| {
+                let order = shuffled_order(&q, &mut rng);
+                practice_question(&q, &order)
+            })
+            .collect()
+    }
+
+    /// The same question for everyone on a given Asia/Shanghai day, derived from the date.
+    pub fn daily(&self) -> Result<DailyQuestion, QuizError> {
+        let day = shanghai_day(self.now()).to_string();
+        let mut ids = self.banks.index().select(&[], None, None);
+        if ids.is_empty() {
+            return Err(QuizError::NotFound);
+        }
+        ids.sort_unstable();
+        let seed: [u8; 32] = Sha256::digest(format!("pufa-daily:{day}").as_bytes()).into();
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let id = ids[rng.random_range(0..ids.len())];
+        let q = self.banks.index().get(id).ok_or(QuizError::NotFound)?;
+        let order = shuffled_order(&q, &mut rng);
+        Ok(DailyQuestion { date: day, question: practice_question(&q, &order) })
+    }
+
+    /// Grades a practice (or daily) answer; signed-in users' mistake books follow it.
+    pub async fn practice_answer(
+        &self,
+        user_id: Option<i64>,
+        id: &str,
+        raw: &RawChoice,
+    ) -> Result<PracticeOutcome, QuizError> {
+        let (revision, order) = parse_practice_id(id).ok_or(QuizError::NotFound)?;
+        let questions = self.questions_for(std::iter::once(revision)).await?;
+        let q = questions.get(&revision).ok_or(QuizError::NotFound)?.clone();
+        let shown = if q.kind == QuestionKind::Judge { 0 } else { q.options.len() };
+        if order.0.len() != shown {
+            return Err(QuizError::NotFound);
+        }
+        let choice = Choice::parse(raw, q.kind, shown).map_err(QuizError::InvalidChoice)?;
+        let correct = grade(&q.answer, &order, &choice);
+        let in_book = match user_id {
+            Some(user) => Some(self.note_for_mistake_book(user, &q, correct).await),
+            None => None,
+        };
+        Ok(PracticeOutcome {
+            correct,
+            answer: order.shown_answer(&q.answer),
+            explanation: q.explanation.clone(),
+            basis: q.basis.clone(),
+            in_mistake_book: in_book,
+        })
+    }
+
+    /// Updates the mistake book; returns whether the question is in it afterwards. Never fails
+    /// the answer that triggered it (the book is a study aid, not a record).
+    pub(super) async fn note_for_mistake_book(&self, user_id: i64, q: &IndexedQuestion, correct: bool) -> bool {
+        match self.update_mistake_book(user_id, q, correct).await {
+            Ok(in_book) => in_book,
+            Err(e) => {
+                tracing::warn!(error = %e, "mistake book not updated");
+                !correct
+            }
+        }
+    }
+
+    async fn update_mistake_book(&self, user_id: i64, q: &IndexedQuestion, correct: bool) -> Result<bool, DbErr> {
+        let Some(identity) = question::Entity::find()
+            .filter(question::Column::BankKey.eq(q.bank_key.clone()))
+            .filter(question::Column::Key.eq(q.key.clone()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let now = self.now();
+        let existing = mistake::Entity::find_by_id((user_id, identity.id)).one(&self.db).await?;
+        match (existing, correct) {
+            (None, true) => Ok(false),
+            (None, false) => {
+                mistake::ActiveModel {
+                    user_id: Set(user_id),
+                    question_id: Set(identity.id),
+                    revision_id: Set(q.revision_id),
+                    wrong_count: Set(1),
+                    right_streak: Set(0),
+                    last_wrong_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&self.db)
+                .await?;
+                Ok(true)
+            }
+            (Some(row), false) => {
+                let wrong = row.wrong_count + 1;
+                let mut model: mistake::ActiveModel = row.into();
+                model.wrong_count = Set(wrong);
+                model.right_streak = Set(0);
+                model.revision_id = Set(q.revision_id);
+                model.last_wrong_at = Set(now);
+                model.updated_at = Set(now);
+                model.update(&self.db).await?;
+                Ok(true)
+            }
+            (Some(row), true) if row.right_streak + 1 >= CLEARS_AFTER => {
+                mistake::Entity::delete_by_id((user_id, identity.id)).exec(&self.db).await?;
+                Ok(false)
+            }
+            (Some(row), true) => {
+                let streak = row.right_streak + 1;
+                let mut model: mistake::ActiveModel = row.into();
+                model.right_streak = Set(streak);
+                model.updated_at = Set(now);
+                model.update(&self.db).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The caller's mistake book, most recent first, each with a fresh shuffle to practise on.
+    pub async fn mistakes(&self, user_id: i64) -> Result<Vec<Mistake>, QuizError> {
+        let rows = mistake::Entity::find()
+            .filter(mistake::Column::UserId.eq(user_id))
+            .order_by_desc(mistake::Column::LastWrongAt)
+            .all(&self.db)
+            .await?;
+        let questions = self.questions_for(rows.iter().map(|r| r.revision_id)).await?;
+        let mut rng = ChaCha20Rng::from_seed(super::draw::fresh_seed());
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let q = questions.get(&row.revision_id)?;
+                let order = shuffled_order(q, &mut rng);
+                Some(Mistake {
+                    question: practice_question(q, &order),
+                    answer: order.shown_answer(&q.answer),
+                    explanation: q.explanation.clone(),
+                    basis: q.basis.clone(),
+                    wrong_count: row.wrong_count,
+                    right_streak: row.right_streak,
+                    last_wrong_at: row.last_wrong_at,
+                })
+            })
+            .collect())
+    }
+}
