@@ -57,7 +57,8 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self) -> String {
+    /// The text exposition; `live_sessions` is read from SQL by the caller (None: unknown).
+    pub fn render(&self, live_sessions: Option<u64>) -> String {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let mut out = String::new();
         out.push_str("# HELP pufa_http_requests_total HTTP requests by route and status.\n");
@@ -85,6 +86,10 @@ impl Metrics {
         out.push_str("# HELP pufa_answers_accepted_total Quiz answers accepted and stored.\n");
         out.push_str("# TYPE pufa_answers_accepted_total counter\n");
         let _ = writeln!(out, "pufa_answers_accepted_total {}", self.gauges.answers_accepted.load(Ordering::Relaxed));
+        if let Some(live) = live_sessions {
+            out.push_str("# HELP pufa_live_sessions Quiz sessions in progress.\n# TYPE pufa_live_sessions gauge\n");
+            let _ = writeln!(out, "pufa_live_sessions {live}");
+        }
         out
     }
 }

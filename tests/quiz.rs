@@ -66,6 +66,11 @@ async fn a_resident_plays_the_whole_campaign_story(app: TestApp) {
     assert_eq!(again.body["error"]["session_id"], id.as_str());
 
     let right = answer_all(&app, &session, &token).await;
+    let metrics = app.get("/metrics", None).await.text;
+    assert!(
+        metrics.contains("pufa_answers_accepted_total 20") && metrics.contains("pufa_live_sessions 1"),
+        "{metrics}"
+    );
     let result = app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
     assert_eq!(result.status, Status::Ok, "{}", result.body);
     assert_eq!((result.body["total"].as_u64(), result.body["correct"].as_u64()), (Some(20), Some(right)));

@@ -6,6 +6,7 @@ use rocket::{State, get, routes};
 use sea_orm::DatabaseConnection;
 
 use crate::metrics::Metrics;
+use crate::quiz::Quiz;
 use crate::scores::LiveStore;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -33,6 +34,7 @@ async fn readyz(db: &State<DatabaseConnection>, live: &State<LiveStore>) -> (Sta
 }
 
 #[get("/metrics")]
-fn metrics(metrics: &State<Metrics>) -> (ContentType, String) {
-    (ContentType::new("text", "plain").with_params(("version", "0.0.4")), metrics.render())
+async fn metrics(metrics: &State<Metrics>, quiz: &State<Quiz>) -> (ContentType, String) {
+    let live = quiz.live_sessions().await.ok();
+    (ContentType::new("text", "plain").with_params(("version", "0.0.4")), metrics.render(live))
 }

@@ -83,6 +83,8 @@ struct Snapshot {
     by_revision: HashMap<i64, Arc<IndexedQuestion>>,
     /// (bank, category, difficulty) -> revision ids, in a stable order.
     by_slot: BTreeMap<(String, String, u8), Vec<i64>>,
+    /// (bank, key) -> current revision id.
+    by_identity: HashMap<(String, String), i64>,
 }
 
 #[derive(Clone, Default)]
@@ -107,6 +109,7 @@ impl QuestionIndex {
                 .entry((q.bank_key.clone(), q.category.clone(), q.difficulty))
                 .or_default()
                 .push(q.revision_id);
+            snapshot.by_identity.insert((q.bank_key.clone(), q.key.clone()), q.revision_id);
             snapshot.by_revision.insert(q.revision_id, Arc::new(q));
         }
         for ids in snapshot.by_slot.values_mut() {
@@ -148,6 +151,33 @@ impl QuestionIndex {
             .collect()
     }
 
+    /// The questions matching the filters, as a view over the index: no copy, so drawing from
+    /// it costs the same with 100 or 100,000 questions in the bank.
+    pub fn pool(&self, banks: &[String], category: Option<&str>, difficulty: Option<u8>) -> Pool {
+        let snapshot = self.snapshot();
+        let mut slots = Vec::new();
+        let mut ends = Vec::new();
+        let mut len = 0;
+        for (slot, ids) in &snapshot.by_slot {
+            let (bank, cat, diff) = slot;
+            if (banks.is_empty() || banks.contains(bank))
+                && category.is_none_or(|c| c == cat)
+                && difficulty.is_none_or(|d| d == *diff)
+                && !ids.is_empty()
+            {
+                len += ids.len();
+                slots.push(slot.clone());
+                ends.push(len);
+            }
+        }
+        Pool { snapshot, slots, ends }
+    }
+
+    /// The current revision of a question identity, if it is active.
+    pub fn current_revision(&self, bank: &str, key: &str) -> Option<i64> {
+        self.snapshot().by_identity.get(&(bank.to_owned(), key.to_owned())).copied()
+    }
+
     /// Active questions per category: the seven 编 in the Code's order, then any others.
     pub fn categories(&self) -> Vec<CategoryCount> {
         let snapshot = self.snapshot();
@@ -160,5 +190,44 @@ impl QuestionIndex {
             counts.into_iter().map(|(name, questions)| CategoryCount { name: name.to_owned(), questions }).collect();
         list.sort_by(|a, b| rank(&a.name).cmp(&rank(&b.name)).then_with(|| a.name.cmp(&b.name)));
         list
+    }
+}
+
+/// A filtered view of the index: position `i` of the concatenated matching slots.
+pub struct Pool {
+    snapshot: Arc<Snapshot>,
+    slots: Vec<(String, String, u8)>,
+    /// Running totals of slot lengths.
+    ends: Vec<usize>,
+}
+
+impl Pool {
+    pub fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The revision id at `position` (< len).
+    pub fn get(&self, position: usize) -> Option<i64> {
+        let slot = self.ends.partition_point(|end| *end <= position);
+        let start = if slot == 0 { 0 } else { self.ends[slot - 1] };
+        self.snapshot.by_slot.get(self.slots.get(slot)?)?.get(position - start).copied()
+    }
+
+    /// Whether the pool holds this revision.
+    pub fn contains(&self, revision_id: i64) -> bool {
+        self.snapshot.by_revision.get(&revision_id).is_some_and(|q| {
+            self.slots
+                .iter()
+                .any(|(bank, cat, diff)| *bank == q.bank_key && *cat == q.category && *diff == q.difficulty)
+        })
+    }
+
+    /// Every revision id, in pool order (used when most of the pool is excluded).
+    pub fn ids(&self) -> Vec<i64> {
+        self.slots.iter().filter_map(|slot| self.snapshot.by_slot.get(slot)).flatten().copied().collect()
     }
 }

@@ -14,7 +14,8 @@ use serde::Serialize;
 pub use self::formats::decode_csv;
 pub use self::import::{ACTIVE, BankRef, ImportReport, RETIRED};
 pub use self::index::{
-    CODE_BOOK_ARTICLES, CODE_BOOKS, CategoryCount, IndexedQuestion, QuestionIndex, book_of_article, civil_code_article,
+    CODE_BOOK_ARTICLES, CODE_BOOKS, CategoryCount, IndexedQuestion, Pool, QuestionIndex, book_of_article,
+    civil_code_article,
 };
 pub use self::model::{Answer, BankFile, Difficulty, Question, QuestionKind, letter};
 pub use self::parse::{Format, Problem, parse_bank, valid_key};

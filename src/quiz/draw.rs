@@ -69,32 +69,46 @@ pub fn draw_questions(
     seed: Seed,
 ) -> Result<Vec<DrawnQuestion>, NotEnoughQuestions> {
     let mut rng = ChaCha20Rng::from_seed(seed);
+    // Seen questions as current revision ids (a retired one cannot be drawn anyway).
+    let seen: HashSet<i64> = seen.iter().filter_map(|(bank, key)| index.current_revision(bank, key)).collect();
     let mut taken: HashSet<i64> = HashSet::new();
     let mut picked: Vec<i64> = Vec::new();
     for (n, quota) in rule.effective_quotas().iter().enumerate() {
-        let pool: Vec<i64> = index
-            .select(&rule.banks, quota.category.as_deref(), quota.difficulty)
-            .into_iter()
-            .filter(|id| !taken.contains(id))
-            .collect();
+        let pool = index.pool(&rule.banks, quota.category.as_deref(), quota.difficulty);
         let wanted = quota.count as usize;
-        if pool.len() < wanted {
-            return Err(NotEnoughQuestions { quota: n, wanted: quota.count, available: pool.len() });
+        let taken_here = taken.iter().filter(|id| pool.contains(**id)).count();
+        let available = pool.len() - taken_here;
+        if available < wanted {
+            return Err(NotEnoughQuestions { quota: n, wanted: quota.count, available });
         }
-        let (mut fresh, mut met): (Vec<i64>, Vec<i64>) = if seen.is_empty() {
-            (pool, Vec::new())
+        let met: Vec<i64> = seen.iter().copied().filter(|id| pool.contains(*id) && !taken.contains(id)).collect();
+        let fresh = available - met.len();
+        let excluded = |id: &i64, taken: &HashSet<i64>| taken.contains(id) || seen.contains(id);
+        let from_fresh = wanted.min(fresh);
+        if fresh * 2 >= pool.len() {
+            // Most of the pool is eligible: rejection sampling over positions touches only
+            // about 2 entries per pick, whatever the bank's size, and stays exactly uniform.
+            let mut chosen = 0;
+            while chosen < from_fresh {
+                let Some(id) = pool.get(rng.random_range(0..pool.len())) else { continue };
+                if !excluded(&id, &taken) {
+                    taken.insert(id);
+                    picked.push(id);
+                    chosen += 1;
+                }
+            }
         } else {
-            pool.into_iter()
-                .partition(|id| index.get(*id).is_none_or(|q| !seen.contains(&(q.bank_key.clone(), q.key.clone()))))
-        };
-        let from_fresh = wanted.min(fresh.len());
-        let chosen = sample(&mut rng, &mut fresh, from_fresh)
-            .iter()
-            .chain(sample(&mut rng, &mut met, wanted - from_fresh).iter())
-            .copied()
-            .collect::<Vec<_>>();
-        taken.extend(&chosen);
-        picked.extend(chosen);
+            let mut candidates: Vec<i64> = pool.ids().into_iter().filter(|id| !excluded(id, &taken)).collect();
+            let chosen = sample(&mut rng, &mut candidates, from_fresh).to_vec();
+            taken.extend(&chosen);
+            picked.extend(chosen);
+        }
+        // Not enough unseen ones: top up, uniformly, from those seen before.
+        let mut met = met;
+        met.sort_unstable();
+        let rest = sample(&mut rng, &mut met, wanted - from_fresh).to_vec();
+        taken.extend(&rest);
+        picked.extend(rest);
     }
     shuffle(&mut rng, &mut picked);
     Ok(picked

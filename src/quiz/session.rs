@@ -459,6 +459,16 @@ impl Quiz {
         Ok(stored)
     }
 
+    /// Sessions in progress now (for /metrics).
+    pub async fn live_sessions(&self) -> Result<u64, DbErr> {
+        use sea_orm::PaginatorTrait;
+        quiz_session::Entity::find()
+            .filter(quiz_session::Column::FinishedAt.is_null())
+            .filter(quiz_session::Column::Deadline.gt(self.now() - self.grace))
+            .count(&self.db)
+            .await
+    }
+
     /// Finishes every session whose time ran out (the sweeper calls this now and then).
     pub async fn sweep_expired(&self) -> Result<usize, QuizError> {
         let now = self.now();
