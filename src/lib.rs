@@ -49,10 +49,12 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::accounts::routes())
         .mount("/api/v1", api::banks::routes())
         .mount("/api/v1", api::quiz::routes())
+        .mount("/api/v1", api::scores::routes())
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {
-                    tokio::spawn(sweep_expired_sessions(quiz));
+                    tokio::spawn(sweep_expired_sessions(quiz.clone()));
+                    tokio::spawn(keep_boards_in_step(quiz));
                 }
             })
         }))
@@ -115,10 +117,15 @@ impl State {
         if settings.import_on_start {
             import_question_bank(&banks, &settings.question_bank_dir).await;
         }
+        let scores = scores::Scores::new(db.clone(), live.clone(), accounts.regions().clone());
         let quiz =
-            Quiz::new(db.clone(), banks.clone(), live.clone(), clock, settings.answer_grace_secs, answers_accepted);
+            Quiz::new(db.clone(), banks.clone(), scores.clone(), clock, settings.answer_grace_secs, answers_accepted);
         if settings.import_on_start {
             import_campaigns(&quiz, &settings.question_bank_dir.join("campaigns")).await;
+        }
+        // Boards lost while pufa was down (Redis keeps nothing on disk here) are rebuilt before serving.
+        if let Ok(campaigns) = quiz.published_campaigns().await {
+            scores.catch_up(&campaigns).await;
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
         Ok(Self { settings, db, live, accounts, banks, quiz })
@@ -180,6 +187,18 @@ async fn sweep_expired_sessions(quiz: Quiz) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "finished expired sessions"),
             Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
+    }
+}
+
+/// Rebuilds boards that missed updates (live store was unreachable) or vanished (Redis restarted
+/// empty) as soon as the store answers again.
+async fn keep_boards_in_step(quiz: Quiz) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        if let Ok(campaigns) = quiz.published_campaigns().await {
+            quiz.scores().catch_up(&campaigns).await;
         }
     }
 }

@@ -25,6 +25,11 @@ enum Command {
         #[command(subcommand)]
         command: BankCommand,
     },
+    /// Leaderboards: rebuild the live boards exactly from SQL.
+    Scores {
+        #[command(subcommand)]
+        command: ScoresCommand,
+    },
     /// Staff accounts.
     Admin {
         #[command(subcommand)]
@@ -54,6 +59,12 @@ enum BankCommand {
         #[arg(long, default_value = "export")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum ScoresCommand {
+    /// Rebuild every board of one campaign (by slug), or of all published campaigns.
+    Rebuild { campaign: Option<String> },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +98,9 @@ fn main() -> ExitCode {
         Command::Bank { command: BankCommand::Import { paths } } => rocket::execute(import_banks(figment, &paths)),
         Command::Bank { command: BankCommand::Export { format, bank, out } } => {
             rocket::execute(export_banks(figment, &format, bank.as_deref(), &out))
+        }
+        Command::Scores { command: ScoresCommand::Rebuild { campaign } } => {
+            rocket::execute(rebuild_scores(figment, campaign.as_deref()))
         }
         Command::Admin { command: AdminCommand::Create { phone, name } } => {
             rocket::execute(create_admin(figment, &phone, &name))
@@ -230,6 +244,39 @@ async fn export_banks(figment: rocket::figment::Figment, format: &str, bank: Opt
                 return fail(&format!("{}: {e}", path.display()));
             }
             println!("wrote {}", path.display());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -> ExitCode {
+    let state = match pufa::State::build(
+        &figment.merge(("import_on_start", false)),
+        std::sync::Arc::new(pufa::quiz::SystemClock),
+        Default::default(),
+    )
+    .await
+    {
+        Ok(state) => state,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let campaigns = match slug {
+        Some(slug) => match state.quiz.published(slug).await {
+            Ok(c) => vec![c],
+            Err(e) => return fail(&format!("{slug}: {e}")),
+        },
+        None => match state.quiz.published_campaigns().await {
+            Ok(list) => list,
+            Err(e) => return fail(&e.to_string()),
+        },
+    };
+    for campaign in &campaigns {
+        match state.quiz.scores().rebuild(campaign).await {
+            Ok(r) => println!(
+                "{}: {} users, {} finished sessions, {} in progress",
+                r.campaign, r.users, r.finished_sessions, r.sessions_in_progress
+            ),
+            Err(e) => return fail(&format!("{}: {e}", campaign.slug)),
         }
     }
     ExitCode::SUCCESS

@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod banks;
 pub mod guards;
 pub mod quiz;
+pub mod scores;
 pub mod system;

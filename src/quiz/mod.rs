@@ -28,7 +28,7 @@ pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
 use crate::bank::Banks;
 use crate::db::entity::{campaign as campaign_row, quiz_session};
 use crate::error::FieldProblem;
-use crate::scores::LiveStore;
+use crate::scores::Scores;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuizError {
@@ -63,7 +63,7 @@ pub enum QuizError {
 pub struct Quiz {
     db: DatabaseConnection,
     banks: Banks,
-    live: LiveStore,
+    scores: Scores,
     clock: Arc<dyn Clock>,
     /// Answers up to this long after the deadline still count (network delay on weak links).
     grace: chrono::Duration,
@@ -74,12 +74,22 @@ impl Quiz {
     pub fn new(
         db: DatabaseConnection,
         banks: Banks,
-        live: LiveStore,
+        scores: Scores,
         clock: Arc<dyn Clock>,
         grace_secs: u32,
         answers_accepted: Arc<AtomicU64>,
     ) -> Self {
-        Self { db, banks, live, clock, grace: chrono::Duration::seconds(i64::from(grace_secs)), answers_accepted }
+        Self { db, banks, scores, clock, grace: chrono::Duration::seconds(i64::from(grace_secs)), answers_accepted }
+    }
+
+    pub fn scores(&self) -> &Scores {
+        &self.scores
+    }
+
+    /// Every published campaign (for board upkeep).
+    pub async fn published_campaigns(&self) -> Result<Vec<Campaign>, QuizError> {
+        let rows = campaign_row::Entity::find().filter(campaign_row::Column::Published.eq(true)).all(&self.db).await?;
+        Ok(rows.into_iter().map(Campaign::from_row).collect())
     }
 
     pub fn now(&self) -> chrono::DateTime<Utc> {

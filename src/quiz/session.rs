@@ -19,7 +19,6 @@ use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{campaign as campaign_row, question_revision, quiz_session, session_question};
-use crate::scores::ScoreEvent;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionView {
@@ -400,7 +399,7 @@ impl Quiz {
         // Stored: from here on nothing can lose the answer.
         self.answers_accepted.fetch_add(1, Ordering::Relaxed);
         let score = session.score + points;
-        self.live.record_answer(&ScoreEvent::in_progress(&session, score)).await;
+        self.scores.record_answer(&session, score, now).await;
         self.note_for_mistake_book(user_id, &q, correct).await;
         Ok(self.outcome(&campaign, &session, &q, &order, correct, score))
     }
@@ -455,7 +454,7 @@ impl Quiz {
             .await?;
         let stored =
             quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?;
-        self.live.record_finish(&ScoreEvent::finished(&stored, campaign.ranking)).await;
+        self.scores.record_finish(&stored, campaign).await;
         Ok(stored)
     }
 
@@ -521,7 +520,11 @@ impl Quiz {
             correct: session.correct,
             total: session.total,
             duration_ms: session.duration_ms.unwrap_or(0),
-            rank: self.rank_from_sql(campaign, session.user_id).await?,
+            rank: match self.scores.rank(campaign, session.user_id).await {
+                Ok(Some(rank)) => Some(rank),
+                // The live board is missing or behind: SQL answers (slower, always right).
+                _ => self.rank_from_sql(campaign, session.user_id).await?,
+            },
             review,
         })
     }

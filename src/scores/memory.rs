@@ -9,6 +9,7 @@ use super::{Counters, LiveError, WindowCount};
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     windows: Arc<Mutex<HashMap<String, Window>>>,
+    boards: MemoryBoards,
 }
 
 #[derive(Clone, Copy)]
@@ -61,5 +62,115 @@ impl Counters for MemoryStore {
     async fn reset(&self, key: &str) -> Result<(), LiveError> {
         self.with_windows(|windows, _| windows.remove(key));
         Ok(())
+    }
+}
+
+// ---------- leaderboards ----------
+
+use std::collections::{BTreeSet, HashMap as Map};
+
+use super::{Board, BoardUpdate, Entry, LiveScores, Ranked};
+
+#[derive(Default)]
+struct BoardSet {
+    /// (score, member): the same order Redis keeps.
+    order: BTreeSet<(i64, String)>,
+    who: Map<i64, (i64, String)>,
+    sum: i64,
+}
+
+#[derive(Default)]
+struct CampaignBoards {
+    boards: Map<String, BoardSet>,
+    cards: Map<i64, String>,
+    built: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryBoards(Arc<Mutex<Map<i64, CampaignBoards>>>);
+
+impl MemoryStore {
+    fn with_campaign<T>(&self, campaign: i64, f: impl FnOnce(&mut CampaignBoards) -> T) -> T {
+        let mut all = self.boards.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f(all.entry(campaign).or_default())
+    }
+}
+
+fn row(set: &BoardSet, rank: u64, key: &(i64, String), cards: &Map<i64, String>) -> Option<Ranked> {
+    let _ = set;
+    let (user_id, entry) = Entry::parse(key.0 as f64, &key.1)?;
+    Some(Ranked { rank, user_id, entry, card: cards.get(&user_id).cloned() })
+}
+
+impl LiveScores for MemoryStore {
+    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
+        self.with_campaign(campaign, |c| {
+            c.cards.insert(user, card.to_owned());
+            for update in updates {
+                let set = c.boards.entry(update.board.name()).or_default();
+                if let Some(old) = set.who.remove(&user) {
+                    set.order.remove(&old);
+                    set.sum += old.0;
+                }
+                if let Some(entry) = update.entry {
+                    let key = (-entry.points, entry.member(user));
+                    set.order.insert(key.clone());
+                    set.who.insert(user, key);
+                    set.sum += entry.points;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn page(
+        &self,
+        campaign: i64,
+        board: &Board,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Ranked>, u64), LiveError> {
+        Ok(self.with_campaign(campaign, |c| {
+            let Some(set) = c.boards.get(&board.name()) else { return (Vec::new(), 0) };
+            let rows = set
+                .order
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .filter_map(|(i, key)| row(set, i as u64 + 1, key, &c.cards))
+                .collect();
+            (rows, set.order.len() as u64)
+        }))
+    }
+
+    async fn rank(&self, campaign: i64, board: &Board, user: i64) -> Result<Option<Ranked>, LiveError> {
+        Ok(self.with_campaign(campaign, |c| {
+            let set = c.boards.get(&board.name())?;
+            let key = set.who.get(&user)?;
+            // BTreeSet has no rank query: count what sorts before (O(N), fine for one machine).
+            let rank = set.order.range(..key.clone()).count() as u64 + 1;
+            row(set, rank, key, &c.cards)
+        }))
+    }
+
+    async fn tallies(&self, campaign: i64, boards: &[Board]) -> Result<Vec<(u64, i64)>, LiveError> {
+        Ok(self.with_campaign(campaign, |c| {
+            boards.iter().map(|b| c.boards.get(&b.name()).map_or((0, 0), |s| (s.order.len() as u64, s.sum))).collect()
+        }))
+    }
+
+    async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
+        self.boards.0.lock().unwrap_or_else(PoisonError::into_inner).remove(&campaign);
+        Ok(())
+    }
+
+    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
+        self.with_campaign(campaign, |c| c.built = true);
+        Ok(())
+    }
+
+    async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
+        Ok(self.with_campaign(campaign, |c| c.built))
     }
 }

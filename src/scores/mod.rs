@@ -3,13 +3,18 @@
 //! for a single machine without Redis. SQL stays the source of truth; nothing here is the
 //! only copy of anything a resident was told was saved.
 
+pub mod board;
+pub mod live;
 pub mod memory;
 pub mod redis;
+pub mod service;
 
 use crate::config::{LiveScoresMode, Settings};
 
+pub use self::board::{Board, Entry};
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
+pub use self::service::{Leaderboard, LeaderboardEntry, MyRank, RebuildReport, RegionLevel, RegionStat, Scores};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -22,6 +27,61 @@ pub enum LiveError {
 pub struct WindowCount {
     pub hits: u32,
     pub resets_in_secs: u64,
+}
+
+/// A change to one board for one user: a new entry, or removal (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardUpdate {
+    pub board: Board,
+    pub entry: Option<Entry>,
+}
+
+/// A board row as stored: rank (1-based), user, entry and the user's card (name, region).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    pub rank: u64,
+    pub user_id: i64,
+    pub entry: Entry,
+    pub card: Option<String>,
+}
+
+/// Leaderboards: sorted boards per campaign, exact order (see `board`), rank in O(log N).
+/// Implemented by Redis (shared by all pufa processes) and in-process (one machine).
+pub trait LiveScores: Send + Sync {
+    /// Applies one user's updates on several boards of a campaign atomically, in one round trip.
+    fn put(
+        &self,
+        campaign: i64,
+        user: i64,
+        card: &str,
+        updates: &[BoardUpdate],
+    ) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Rows `offset..offset+limit` of a board, and how many entries it has.
+    fn page(
+        &self,
+        campaign: i64,
+        board: &Board,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<(Vec<Ranked>, u64), LiveError>> + Send;
+    /// A user's row on a board.
+    fn rank(
+        &self,
+        campaign: i64,
+        board: &Board,
+        user: i64,
+    ) -> impl Future<Output = Result<Option<Ranked>, LiveError>> + Send;
+    /// (entries, sum of points) of each board: participants and averages per region.
+    fn tallies(
+        &self,
+        campaign: i64,
+        boards: &[Board],
+    ) -> impl Future<Output = Result<Vec<(u64, i64)>, LiveError>> + Send;
+    /// Forgets every board of a campaign (before a rebuild).
+    fn clear(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Marks a campaign's boards as complete (after a rebuild); `is_built` reads it.
+    fn mark_built(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
+    fn is_built(&self, campaign: i64) -> impl Future<Output = Result<bool, LiveError>> + Send;
 }
 
 /// Counters that expire: the primitive behind login throttling.
@@ -90,57 +150,6 @@ impl LiveStore {
     }
 }
 
-/// What the quiz tells the live boards after every accepted answer and every finish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScoreEvent {
-    pub campaign_id: i64,
-    pub user_id: i64,
-    pub session_id: String,
-    pub score: i32,
-    pub duration_ms: Option<i64>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub ranking: Option<crate::quiz::Ranking>,
-}
-
-impl ScoreEvent {
-    pub fn in_progress(session: &crate::db::entity::quiz_session::Model, score: i32) -> Self {
-        Self {
-            campaign_id: session.campaign_id,
-            user_id: session.user_id,
-            session_id: session.id.clone(),
-            score,
-            duration_ms: None,
-            finished_at: None,
-            ranking: None,
-        }
-    }
-
-    pub fn finished(session: &crate::db::entity::quiz_session::Model, ranking: crate::quiz::Ranking) -> Self {
-        Self {
-            campaign_id: session.campaign_id,
-            user_id: session.user_id,
-            session_id: session.id.clone(),
-            score: session.score,
-            duration_ms: session.duration_ms,
-            finished_at: session.finished_at,
-            ranking: Some(ranking),
-        }
-    }
-}
-
-impl LiveStore {
-    /// An answer was stored in SQL. Live boards (issue #5) update here; SQL already holds it,
-    /// so a failure here never fails the answer.
-    pub async fn record_answer(&self, event: &ScoreEvent) {
-        tracing::trace!(?event, "answer recorded (live boards not built yet)");
-    }
-
-    /// A session finished (stored in SQL).
-    pub async fn record_finish(&self, event: &ScoreEvent) {
-        tracing::trace!(?event, "finish recorded (live boards not built yet)");
-    }
-}
-
 impl Counters for LiveStore {
     async fn hit(&self, key: &str, window_secs: u64) -> Result<WindowCount, LiveError> {
         match self {
@@ -160,6 +169,63 @@ impl Counters for LiveStore {
         match self {
             Self::Redis(s) => s.reset(key).await,
             Self::Memory(s) => s.reset(key).await,
+        }
+    }
+}
+
+impl LiveScores for LiveStore {
+    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
+        match self {
+            Self::Redis(s) => s.put(campaign, user, card, updates).await,
+            Self::Memory(s) => s.put(campaign, user, card, updates).await,
+        }
+    }
+
+    async fn page(
+        &self,
+        campaign: i64,
+        board: &Board,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Ranked>, u64), LiveError> {
+        match self {
+            Self::Redis(s) => s.page(campaign, board, offset, limit).await,
+            Self::Memory(s) => s.page(campaign, board, offset, limit).await,
+        }
+    }
+
+    async fn rank(&self, campaign: i64, board: &Board, user: i64) -> Result<Option<Ranked>, LiveError> {
+        match self {
+            Self::Redis(s) => s.rank(campaign, board, user).await,
+            Self::Memory(s) => s.rank(campaign, board, user).await,
+        }
+    }
+
+    async fn tallies(&self, campaign: i64, boards: &[Board]) -> Result<Vec<(u64, i64)>, LiveError> {
+        match self {
+            Self::Redis(s) => s.tallies(campaign, boards).await,
+            Self::Memory(s) => s.tallies(campaign, boards).await,
+        }
+    }
+
+    async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
+        match self {
+            Self::Redis(s) => s.clear(campaign).await,
+            Self::Memory(s) => s.clear(campaign).await,
+        }
+    }
+
+    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
+        match self {
+            Self::Redis(s) => s.mark_built(campaign).await,
+            Self::Memory(s) => s.mark_built(campaign).await,
+        }
+    }
+
+    async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
+        match self {
+            Self::Redis(s) => s.is_built(campaign).await,
+            Self::Memory(s) => s.is_built(campaign).await,
         }
     }
 }

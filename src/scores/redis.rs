@@ -67,3 +67,194 @@ impl Counters for RedisStore {
         Ok(())
     }
 }
+
+// ---------- leaderboards ----------
+//
+// Keys of campaign 42 (all in one Redis Cluster slot thanks to the hash tag `{c42}`):
+//   {prefix}:{c42}:z:<board>   sorted set: score -points, member duration|time|user (see board.rs)
+//   {prefix}:{c42}:w:<board>   hash user -> member (to move or drop a user's row)
+//   {prefix}:{c42}:sum         hash board -> sum of points (averages per region)
+//   {prefix}:{c42}:cards       hash user -> "display name \x1f village code" (public fields only)
+//   {prefix}:{c42}:built       "1" once the boards were rebuilt from SQL (gone after FLUSHALL)
+
+use super::{Board, BoardUpdate, Entry, LiveScores, Ranked};
+
+/// One user's updates on several boards, atomically, in one round trip.
+const PUT: &str = r"
+local user = ARGV[1]
+redis.call('HSET', KEYS[2], user, ARGV[2])
+local n = (#KEYS - 2) / 2
+for i = 1, n do
+  local z = KEYS[1 + 2 * i]
+  local w = KEYS[2 + 2 * i]
+  local base = 2 + 4 * (i - 1)
+  local name, op, score, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local old = redis.call('HGET', w, user)
+  if old then
+    local oldscore = redis.call('ZSCORE', z, old)
+    redis.call('ZREM', z, old)
+    redis.call('HDEL', w, user)
+    if oldscore then redis.call('HINCRBY', KEYS[1], name, tonumber(oldscore)) end
+  end
+  if op == 'set' then
+    redis.call('ZADD', z, score, member)
+    redis.call('HSET', w, user, member)
+    redis.call('HINCRBY', KEYS[1], name, -tonumber(score))
+  end
+end
+return n
+";
+
+/// A user's rank (0-based), score and member on one board.
+const RANK: &str = r"
+local m = redis.call('HGET', KEYS[2], ARGV[1])
+if not m then return false end
+local r = redis.call('ZRANK', KEYS[1], m)
+if not r then return false end
+return {r, redis.call('ZSCORE', KEYS[1], m), m}
+";
+
+static PUT_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PUT));
+static RANK_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(RANK));
+
+impl RedisStore {
+    fn campaign_key(&self, campaign: i64, rest: &str) -> String {
+        format!("{}:{{c{campaign}}}:{rest}", self.prefix)
+    }
+
+    async fn cards(&self, campaign: i64, users: &[i64]) -> Result<Vec<Option<String>>, LiveError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(redis::cmd("HMGET")
+            .arg(self.campaign_key(campaign, "cards"))
+            .arg(users)
+            .query_async(&mut self.conn.clone())
+            .await?)
+    }
+}
+
+fn parse_score(raw: &str) -> f64 {
+    raw.parse().unwrap_or(0.0)
+}
+
+impl LiveScores for RedisStore {
+    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
+        let mut call = PUT_SCRIPT.prepare_invoke();
+        call.key(self.campaign_key(campaign, "sum")).key(self.campaign_key(campaign, "cards"));
+        call.arg(user).arg(card);
+        for update in updates {
+            let name = update.board.name();
+            call.key(self.campaign_key(campaign, &format!("z:{name}")))
+                .key(self.campaign_key(campaign, &format!("w:{name}")));
+            match update.entry {
+                Some(entry) => call.arg(name).arg("set").arg(-entry.points).arg(entry.member(user)),
+                None => call.arg(name).arg("del").arg(0).arg(""),
+            };
+        }
+        call.invoke_async::<i64>(&mut self.conn.clone()).await?;
+        Ok(())
+    }
+
+    async fn page(
+        &self,
+        campaign: i64,
+        board: &Board,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Ranked>, u64), LiveError> {
+        let key = self.campaign_key(campaign, &format!("z:{}", board.name()));
+        let stop = (offset + limit).saturating_sub(1);
+        let (rows, total): (Vec<(String, String)>, u64) = redis::pipe()
+            .cmd("ZRANGE")
+            .arg(&key)
+            .arg(offset)
+            .arg(stop)
+            .arg("WITHSCORES")
+            .cmd("ZCARD")
+            .arg(&key)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        if limit == 0 {
+            return Ok((Vec::new(), total));
+        }
+        let parsed: Vec<(i64, Entry)> = rows.iter().filter_map(|(m, s)| Entry::parse(parse_score(s), m)).collect();
+        let users: Vec<i64> = parsed.iter().map(|(u, _)| *u).collect();
+        let cards = self.cards(campaign, &users).await?;
+        let ranked = parsed
+            .into_iter()
+            .zip(cards)
+            .enumerate()
+            .map(|(i, ((user_id, entry), card))| Ranked { rank: offset + i as u64 + 1, user_id, entry, card })
+            .collect();
+        Ok((ranked, total))
+    }
+
+    async fn rank(&self, campaign: i64, board: &Board, user: i64) -> Result<Option<Ranked>, LiveError> {
+        let name = board.name();
+        let found: Option<(u64, String, String)> = RANK_SCRIPT
+            .key(self.campaign_key(campaign, &format!("z:{name}")))
+            .key(self.campaign_key(campaign, &format!("w:{name}")))
+            .arg(user)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        let Some((rank, score, member)) = found else { return Ok(None) };
+        let Some((user_id, entry)) = Entry::parse(parse_score(&score), &member) else { return Ok(None) };
+        let card = self.cards(campaign, &[user_id]).await?.pop().flatten();
+        Ok(Some(Ranked { rank: rank + 1, user_id, entry, card }))
+    }
+
+    async fn tallies(&self, campaign: i64, boards: &[Board]) -> Result<Vec<(u64, i64)>, LiveError> {
+        if boards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for board in boards {
+            pipe.cmd("ZCARD").arg(self.campaign_key(campaign, &format!("z:{}", board.name())));
+            pipe.cmd("HGET").arg(self.campaign_key(campaign, "sum")).arg(board.name());
+        }
+        let raw: Vec<Option<i64>> = pipe.query_async(&mut self.conn.clone()).await?;
+        Ok(raw
+            .chunks(2)
+            .map(|pair| (u64::try_from(pair[0].unwrap_or(0)).unwrap_or(0), pair.get(1).copied().flatten().unwrap_or(0)))
+            .collect())
+    }
+
+    async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
+        let pattern = self.campaign_key(campaign, "*");
+        let mut conn = self.conn.clone();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(&keys).query_async::<i64>(&mut conn).await?;
+            }
+            cursor = next;
+            if cursor == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
+        redis::cmd("SET")
+            .arg(self.campaign_key(campaign, "built"))
+            .arg(1)
+            .query_async::<()>(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
+        let n: i64 =
+            redis::cmd("EXISTS").arg(self.campaign_key(campaign, "built")).query_async(&mut self.conn.clone()).await?;
+        Ok(n == 1)
+    }
+}

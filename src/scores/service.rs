@@ -1,0 +1,472 @@
+//! The scores service: keeps the live boards in step with SQL, answers board reads, and rebuilds
+//! boards from SQL (the source of truth) whenever the live store lost them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+
+use super::board::{Board, Entry, FinishedSession, entries_by_user, entry_from_sessions};
+use super::live::LiveFeed;
+use super::{BoardUpdate, LiveError, LiveScores, LiveStore, Ranked};
+use crate::accounts::{RegionRef, Regions};
+use crate::db::entity::{quiz_session, session_question, user};
+use crate::quiz::clock::shanghai_day;
+use crate::quiz::{Campaign, Ranking};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoresError {
+    #[error("live store: {0}")]
+    Live(#[from] LiveError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("no such region")]
+    UnknownRegion,
+    #[error("day must be YYYY-MM-DD or today")]
+    BadDay,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LeaderboardEntry {
+    pub rank: u64,
+    pub display_name: String,
+    pub region: RegionRef,
+    pub score: i64,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MyRank {
+    pub rank: u64,
+    pub score: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Leaderboard {
+    pub board: String,
+    pub entries: Vec<LeaderboardEntry>,
+    pub total: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub me: Option<MyRank>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionLevel {
+    Township,
+    Village,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionStat {
+    pub code: String,
+    pub name: String,
+    pub participants: u64,
+    pub residents: u32,
+    /// participants / registered residents; null while the bureau has not filled in residents.
+    pub participation_rate: Option<f64>,
+    pub average_score: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub campaign: String,
+    pub users: usize,
+    pub finished_sessions: usize,
+    pub sessions_in_progress: usize,
+}
+
+/// Public fields of a user on boards: never the phone.
+fn card(display_name: &str, region_code: &str) -> String {
+    format!("{display_name}\u{1f}{region_code}")
+}
+
+fn parse_card(card: Option<&str>) -> (String, String) {
+    card.and_then(|c| c.split_once('\u{1f}'))
+        .map_or_else(|| ("?".into(), String::new()), |(n, r)| (n.to_owned(), r.to_owned()))
+}
+
+#[derive(Clone)]
+pub struct Scores {
+    db: DatabaseConnection,
+    store: LiveStore,
+    regions: Regions,
+    /// Campaigns whose boards missed an update (live store unreachable): rebuilt when it returns.
+    dirty: Arc<Mutex<HashSet<i64>>>,
+    cards: Arc<Mutex<HashMap<i64, (String, String)>>>,
+    feed: LiveFeed,
+}
+
+impl Scores {
+    pub fn new(db: DatabaseConnection, store: LiveStore, regions: Regions) -> Self {
+        Self { db, store, regions, dirty: Arc::default(), cards: Arc::default(), feed: LiveFeed::default() }
+    }
+
+    pub fn store(&self) -> &LiveStore {
+        &self.store
+    }
+
+    pub fn feed(&self) -> &LiveFeed {
+        &self.feed
+    }
+
+    /// (card, village code) of a user, cached: display names and regions rarely change.
+    async fn user_card(&self, user_id: i64) -> Result<(String, String), DbErr> {
+        if let Some(found) = self.cards.lock().unwrap_or_else(PoisonError::into_inner).get(&user_id) {
+            return Ok(found.clone());
+        }
+        let row = user::Entity::find_by_id(user_id).one(&self.db).await?;
+        let (name, region) = row.map_or_else(|| ("?".to_owned(), String::new()), |u| (u.display_name, u.region_code));
+        let value = (card(&name, &region), region);
+        let mut cache = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
+        cache.insert(user_id, value.clone());
+        Ok(value)
+    }
+
+    /// The regional boards a resident of `village` appears on (staff appear on none).
+    fn regional_boards(&self, village: &str) -> Vec<Board> {
+        match self.regions.get(village) {
+            Some(region) if region.level == crate::accounts::regions::Level::Village => {
+                let mut boards = vec![Board::Village(region.code.clone())];
+                if let Some(township) = region.parent {
+                    boards.push(Board::Township(township));
+                }
+                boards
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn note_failure(&self, campaign: i64, err: &dyn std::fmt::Display) {
+        tracing::warn!(campaign, error = %err, "live boards missed an update; they will be rebuilt from SQL");
+        self.dirty.lock().unwrap_or_else(PoisonError::into_inner).insert(campaign);
+    }
+
+    /// After an answer is stored: the session's running score on the campaign's live board.
+    pub async fn record_answer(&self, session: &quiz_session::Model, score: i32, at: DateTime<Utc>) {
+        let entry = Entry {
+            points: i64::from(score),
+            duration_ms: (at - session.started_at).num_milliseconds().max(0),
+            at_ms: at.timestamp_millis(),
+        };
+        let result = async {
+            let (card, _) = self.user_card(session.user_id).await?;
+            let updates = [BoardUpdate { board: Board::Live, entry: Some(entry) }];
+            self.store.put(session.campaign_id, session.user_id, &card, &updates).await?;
+            Ok::<_, ScoresError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            self.note_failure(session.campaign_id, &e);
+        }
+    }
+
+    /// After a session finished (stored): the user's entries, recomputed from SQL, on every board.
+    pub async fn record_finish(&self, session: &quiz_session::Model, campaign: &Campaign) {
+        if let Err(e) = self.update_user(campaign, session.user_id, session.finished_at).await {
+            self.note_failure(campaign.id, &e);
+        }
+    }
+
+    async fn update_user(
+        &self,
+        campaign: &Campaign,
+        user_id: i64,
+        finished_at: Option<DateTime<Utc>>,
+    ) -> Result<(), ScoresError> {
+        let sessions = finished_sessions(&self.db, campaign.id, Some(user_id)).await?;
+        let (card, village) = self.user_card(user_id).await?;
+        let entry = entry_from_sessions(campaign.ranking, sessions.iter());
+        let mut updates: Vec<BoardUpdate> = std::iter::once(Board::All)
+            .chain(self.regional_boards(&village))
+            .map(|board| BoardUpdate { board, entry })
+            .collect();
+        if let Some(at) = finished_at {
+            let day = shanghai_day(at);
+            let that_day = sessions.iter().filter(|s| shanghai_day(s.finished_at) == day);
+            updates.push(BoardUpdate {
+                board: Board::Day(day.to_string()),
+                entry: entry_from_sessions(campaign.ranking, that_day),
+            });
+        }
+        updates.push(BoardUpdate { board: Board::Live, entry: None });
+        self.store.put(campaign.id, user_id, &card, &updates).await?;
+        Ok(())
+    }
+
+    /// Rebuilds every board of a campaign from SQL, exactly.
+    pub async fn rebuild(&self, campaign: &Campaign) -> Result<RebuildReport, ScoresError> {
+        let finished = finished_sessions(&self.db, campaign.id, None).await?;
+        let open = quiz_session::Entity::find()
+            .filter(quiz_session::Column::CampaignId.eq(campaign.id))
+            .filter(quiz_session::Column::FinishedAt.is_null())
+            .all(&self.db)
+            .await?;
+        let last_answers = last_answer_times(&self.db, &open).await?;
+        let mut users: HashSet<i64> = finished.iter().map(|s| s.user_id).collect();
+        users.extend(open.iter().map(|s| s.user_id));
+
+        let mut per_user: HashMap<i64, Vec<BoardUpdate>> = HashMap::new();
+        for (user_id, entry) in entries_by_user(campaign.ranking, finished.iter()) {
+            per_user.entry(user_id).or_default().push(BoardUpdate { board: Board::All, entry: Some(entry) });
+        }
+        let mut by_day: HashMap<String, Vec<&FinishedSession>> = HashMap::new();
+        for s in &finished {
+            by_day.entry(shanghai_day(s.finished_at).to_string()).or_default().push(s);
+        }
+        for (day, sessions) in by_day {
+            for (user_id, entry) in entries_by_user(campaign.ranking, sessions.into_iter()) {
+                per_user
+                    .entry(user_id)
+                    .or_default()
+                    .push(BoardUpdate { board: Board::Day(day.clone()), entry: Some(entry) });
+            }
+        }
+        for s in &open {
+            let Some(at) = last_answers.get(&s.id) else { continue };
+            let entry = Entry {
+                points: i64::from(s.score),
+                duration_ms: (*at - s.started_at).num_milliseconds().max(0),
+                at_ms: at.timestamp_millis(),
+            };
+            per_user.entry(s.user_id).or_default().push(BoardUpdate { board: Board::Live, entry: Some(entry) });
+        }
+
+        self.store.clear(campaign.id).await?;
+        for user_id in &users {
+            let (card, village) = self.user_card(*user_id).await?;
+            let mut updates = per_user.remove(user_id).unwrap_or_default();
+            if let Some(all) = updates.iter().find(|u| u.board == Board::All).map(|u| u.entry) {
+                updates
+                    .extend(self.regional_boards(&village).into_iter().map(|board| BoardUpdate { board, entry: all }));
+            }
+            self.store.put(campaign.id, *user_id, &card, &updates).await?;
+        }
+        self.store.mark_built(campaign.id).await?;
+        self.dirty.lock().unwrap_or_else(PoisonError::into_inner).remove(&campaign.id);
+        Ok(RebuildReport {
+            campaign: campaign.slug.clone(),
+            users: users.len(),
+            finished_sessions: finished.len(),
+            sessions_in_progress: open.len(),
+        })
+    }
+
+    /// Rebuilds the campaigns whose boards are missing (a Redis restarted empty) or missed updates.
+    pub async fn catch_up(&self, campaigns: &[Campaign]) -> Vec<RebuildReport> {
+        let mut reports = Vec::new();
+        for campaign in campaigns {
+            let dirty = self.dirty.lock().unwrap_or_else(PoisonError::into_inner).contains(&campaign.id);
+            let missing = match self.store.is_built(campaign.id).await {
+                Ok(built) => !built,
+                Err(_) => continue, // still unreachable: try again later
+            };
+            if dirty || missing {
+                match self.rebuild(campaign).await {
+                    Ok(report) => {
+                        tracing::info!(campaign = %campaign.slug, users = report.users, "boards rebuilt from SQL");
+                        reports.push(report);
+                    }
+                    Err(e) => tracing::warn!(campaign = %campaign.slug, error = %e, "boards not rebuilt yet"),
+                }
+            }
+        }
+        reports
+    }
+
+    fn entry_view(&self, row: Ranked) -> LeaderboardEntry {
+        let (display_name, region) = parse_card(row.card.as_deref());
+        LeaderboardEntry {
+            rank: row.rank,
+            display_name,
+            region: self.regions.reference(&region),
+            score: row.entry.points,
+            duration_ms: row.entry.duration_ms,
+        }
+    }
+
+    /// Which board a request means: a region (township or village), an Asia/Shanghai day
+    /// (`today` or `YYYY-MM-DD`), the sessions in progress, or the whole campaign.
+    pub fn board_for(
+        &self,
+        region: Option<&str>,
+        day: Option<&str>,
+        live: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Board, ScoresError> {
+        use crate::accounts::regions::Level;
+        if live {
+            return Ok(Board::Live);
+        }
+        if let Some(day) = day.filter(|d| !d.is_empty()) {
+            let day = if day == "today" {
+                shanghai_day(now)
+            } else {
+                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| ScoresError::BadDay)?
+            };
+            return Ok(Board::Day(day.to_string()));
+        }
+        match region.filter(|r| !r.is_empty()) {
+            None => Ok(Board::All),
+            Some(code) => match self.regions.get(code).map(|r| r.level) {
+                Some(Level::Township) => Ok(Board::Township(code.to_owned())),
+                Some(Level::Village) => Ok(Board::Village(code.to_owned())),
+                Some(Level::Banner) => Ok(Board::All),
+                None => Err(ScoresError::UnknownRegion),
+            },
+        }
+    }
+
+    /// A page of a board, with the caller's own rank when signed in.
+    pub async fn leaderboard(
+        &self,
+        campaign: &Campaign,
+        board: &Board,
+        offset: u64,
+        limit: u64,
+        me: Option<i64>,
+    ) -> Result<Leaderboard, ScoresError> {
+        let (rows, total) = self.store.page(campaign.id, board, offset, limit.clamp(1, 200)).await?;
+        let me = match me {
+            Some(user) => {
+                self.store.rank(campaign.id, board, user).await?.map(|r| MyRank { rank: r.rank, score: r.entry.points })
+            }
+            None => None,
+        };
+        Ok(Leaderboard {
+            board: board.name(),
+            entries: rows.into_iter().map(|r| self.entry_view(r)).collect(),
+            total,
+            me,
+        })
+    }
+
+    /// The entries around the caller (`radius` above and below).
+    pub async fn around(
+        &self,
+        campaign: &Campaign,
+        board: &Board,
+        user: i64,
+        radius: u64,
+    ) -> Result<Leaderboard, ScoresError> {
+        let radius = radius.clamp(1, 50);
+        let mine = self.store.rank(campaign.id, board, user).await?;
+        let Some(mine) = mine else {
+            let (_, total) = self.store.page(campaign.id, board, 0, 0).await?;
+            return Ok(Leaderboard { board: board.name(), entries: Vec::new(), total, me: None });
+        };
+        let offset = (mine.rank - 1).saturating_sub(radius);
+        let (rows, total) = self.store.page(campaign.id, board, offset, radius * 2 + 1).await?;
+        Ok(Leaderboard {
+            board: board.name(),
+            entries: rows.into_iter().map(|r| self.entry_view(r)).collect(),
+            total,
+            me: Some(MyRank { rank: mine.rank, score: mine.entry.points }),
+        })
+    }
+
+    /// The user's rank on the campaign board.
+    pub async fn rank(&self, campaign: &Campaign, user: i64) -> Result<Option<u64>, ScoresError> {
+        Ok(self.store.rank(campaign.id, &Board::All, user).await?.map(|r| r.rank))
+    }
+
+    /// Participants, participation and average score per township (or per village).
+    pub async fn region_stats(&self, campaign: &Campaign, level: RegionLevel) -> Result<Vec<RegionStat>, ScoresError> {
+        let regions: Vec<crate::accounts::RegionNode> = self
+            .regions
+            .tree()
+            .into_iter()
+            .flat_map(|banner| banner.children)
+            .flat_map(|township| match level {
+                RegionLevel::Township => vec![township],
+                RegionLevel::Village => township.children,
+            })
+            .collect();
+        let boards: Vec<Board> = regions
+            .iter()
+            .map(|r| match level {
+                RegionLevel::Township => Board::Township(r.code.clone()),
+                RegionLevel::Village => Board::Village(r.code.clone()),
+            })
+            .collect();
+        let tallies = self.store.tallies(campaign.id, &boards).await?;
+        Ok(regions
+            .into_iter()
+            .zip(tallies)
+            .map(|(region, (participants, sum))| RegionStat {
+                participation_rate: (region.residents > 0)
+                    .then(|| (participants as f64 / f64::from(region.residents) * 10_000.0).round() / 10_000.0),
+                average_score: (participants > 0).then(|| (sum as f64 / participants as f64 * 10.0).round() / 10.0),
+                code: region.code,
+                name: region.name,
+                participants,
+                residents: region.residents,
+            })
+            .collect())
+    }
+}
+
+/// Finished sessions of a campaign (optionally of one user), as boards need them.
+pub async fn finished_sessions(
+    db: &DatabaseConnection,
+    campaign: i64,
+    user: Option<i64>,
+) -> Result<Vec<FinishedSession>, DbErr> {
+    let mut query = quiz_session::Entity::find()
+        .select_only()
+        .column(quiz_session::Column::UserId)
+        .column(quiz_session::Column::Score)
+        .column(quiz_session::Column::DurationMs)
+        .column(quiz_session::Column::FinishedAt)
+        .filter(quiz_session::Column::CampaignId.eq(campaign))
+        .filter(quiz_session::Column::FinishedAt.is_not_null());
+    if let Some(user) = user {
+        query = query.filter(quiz_session::Column::UserId.eq(user));
+    }
+    let rows: Vec<(i64, i32, Option<i64>, Option<DateTime<Utc>>)> = query.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user_id, score, duration, finished)| {
+            Some(FinishedSession { user_id, score, duration_ms: duration.unwrap_or(0), finished_at: finished? })
+        })
+        .collect())
+}
+
+async fn last_answer_times(
+    db: &DatabaseConnection,
+    open: &[quiz_session::Model],
+) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
+    if open.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Option<DateTime<Utc>>)> = session_question::Entity::find()
+        .select_only()
+        .column(session_question::Column::SessionId)
+        .column(session_question::Column::AnsweredAt)
+        .filter(session_question::Column::SessionId.is_in(open.iter().map(|s| s.id.clone())))
+        .filter(session_question::Column::AnsweredAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut last: HashMap<String, DateTime<Utc>> = HashMap::new();
+    for (session, at) in rows {
+        if let Some(at) = at {
+            let slot = last.entry(session).or_insert(at);
+            *slot = (*slot).max(at);
+        }
+    }
+    Ok(last)
+}
+
+impl Ranking {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Best => "best",
+            Self::Total => "total",
+        }
+    }
+}
