@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::campaign::{Campaign, CampaignState, Ranking, Reveal};
+use super::campaign::{Campaign, CampaignState, Reveal};
 use super::clock::shanghai_day;
 use super::draw::{draw_questions, fresh_seed, seed_hex};
 use super::grading::{Choice, Permutation, RawChoice, grade};
@@ -529,75 +529,17 @@ impl Quiz {
         })
     }
 
-    /// The user's rank on the campaign board, computed from SQL (more points, then shorter
-    /// duration, then earlier finish). The live board of the scores module answers faster.
+    /// The user's rank on the campaign board, computed from SQL with the boards' own rules
+    /// (the fallback when the live board is missing or behind).
     pub async fn rank_from_sql(&self, campaign: &Campaign, user_id: i64) -> Result<Option<u64>, DbErr> {
-        let rows: Vec<FinishedRow> = quiz_session::Entity::find()
-            .select_only()
-            .column(quiz_session::Column::UserId)
-            .column(quiz_session::Column::Score)
-            .column(quiz_session::Column::DurationMs)
-            .column(quiz_session::Column::FinishedAt)
-            .filter(quiz_session::Column::CampaignId.eq(campaign.id))
-            .filter(quiz_session::Column::FinishedAt.is_not_null())
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let standings = standings(campaign.ranking, rows);
-        Ok(standings.iter().position(|s| s.user_id == user_id).map(|i| i as u64 + 1))
+        use crate::scores::board::{board_order, entries_by_user};
+        let sessions = crate::scores::service::finished_sessions(&self.db, campaign.id, None).await?;
+        let order = board_order(entries_by_user(campaign.ranking, sessions.iter()));
+        Ok(order.iter().position(|(user, _)| *user == user_id).map(|i| i as u64 + 1))
     }
 
     /// Used by tests and the scores module: the database connection behind the service.
     pub fn db(&self) -> &impl ConnectionTrait {
         &self.db
     }
-}
-
-/// (user, score, duration_ms, finished_at) of one finished session.
-pub type FinishedRow = (i64, i32, Option<i64>, Option<DateTime<Utc>>);
-
-/// A user's standing on a board.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Standing {
-    pub user_id: i64,
-    pub score: i64,
-    pub duration_ms: i64,
-    pub finished_at: DateTime<Utc>,
-}
-
-/// Orders users by the ranking rule: more points, then shorter duration, then earlier finish.
-pub fn standings(ranking: Ranking, rows: Vec<FinishedRow>) -> Vec<Standing> {
-    let better = |a: &Standing, b: &Standing| {
-        (std::cmp::Reverse(a.score), a.duration_ms, a.finished_at)
-            < (std::cmp::Reverse(b.score), b.duration_ms, b.finished_at)
-    };
-    let mut by_user: HashMap<i64, Standing> = HashMap::new();
-    for (user_id, score, duration, finished) in rows {
-        let Some(finished_at) = finished else { continue };
-        let entry = Standing { user_id, score: i64::from(score), duration_ms: duration.unwrap_or(0), finished_at };
-        match (ranking, by_user.get_mut(&user_id)) {
-            (_, None) => {
-                by_user.insert(user_id, entry);
-            }
-            (Ranking::Best, Some(current)) => {
-                if better(&entry, current) {
-                    *current = entry;
-                }
-            }
-            (Ranking::Total, Some(current)) => {
-                current.score += entry.score;
-                current.duration_ms += entry.duration_ms;
-                current.finished_at = std::cmp::max(current.finished_at, entry.finished_at);
-            }
-        }
-    }
-    let mut list: Vec<Standing> = by_user.into_values().collect();
-    list.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.duration_ms.cmp(&b.duration_ms))
-            .then(a.finished_at.cmp(&b.finished_at))
-            .then(a.user_id.cmp(&b.user_id))
-    });
-    list
 }

@@ -410,6 +410,9 @@ impl Scores {
     }
 }
 
+/// (user, score, duration_ms, finished_at) as SQL returns them.
+type FinishedRow = (i64, i32, Option<i64>, Option<DateTime<Utc>>);
+
 /// Finished sessions of a campaign (optionally of one user), as boards need them.
 pub async fn finished_sessions(
     db: &DatabaseConnection,
@@ -427,7 +430,7 @@ pub async fn finished_sessions(
     if let Some(user) = user {
         query = query.filter(quiz_session::Column::UserId.eq(user));
     }
-    let rows: Vec<(i64, i32, Option<i64>, Option<DateTime<Utc>>)> = query.into_tuple().all(db).await?;
+    let rows: Vec<FinishedRow> = query.into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(user_id, score, duration, finished)| {
