@@ -94,12 +94,12 @@ for i = 1, n do
     local oldscore = redis.call('ZSCORE', z, old)
     redis.call('ZREM', z, old)
     redis.call('HDEL', w, user)
-    if oldscore then redis.call('HINCRBY', KEYS[1], name, tonumber(oldscore)) end
+    if oldscore then redis.call('HINCRBY', KEYS[1], name, string.format('%d', tonumber(oldscore))) end
   end
   if op == 'set' then
     redis.call('ZADD', z, score, member)
     redis.call('HSET', w, user, member)
-    redis.call('HINCRBY', KEYS[1], name, -tonumber(score))
+    redis.call('HINCRBY', KEYS[1], name, string.format('%d', 0 - tonumber(score)))
   end
 end
 return n

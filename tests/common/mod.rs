@@ -282,3 +282,66 @@ macro_rules! on_every_database {
         $crate::on_backend!(postgres, Postgres, Memory, $($name),*);
     };
 }
+
+/// A Redis server of the test's own, on a free port, so a test may stop, restart or flush it
+/// without touching the shared server other tests use.
+pub struct OwnRedis {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    pub fn start() -> Option<OwnRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let mut redis = OwnRedis { port, child: None };
+        match redis.spawn() {
+            Ok(()) => Some(redis),
+            Err(err) => {
+                unavailable("redis-server (binary)", &err);
+                None
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn spawn(&mut self) -> std::io::Result<()> {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Err(std::io::Error::other("redis-server did not start"))
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl TestApp {
+    pub fn database_url(&self) -> String {
+        self.state::<pufa::config::Settings>().database_url.clone()
+    }
+
+    pub fn redis_prefix(&self) -> String {
+        self.state::<pufa::config::Settings>().redis_prefix.clone()
+    }
+}
