@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use common::{Live, OwnRedis, Sql, TestApp};
 use pufa::quiz::{Campaign, Quiz, Ranking};
-use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, MemoryStore, RedisStore};
-use rand::{Rng, RngExt, SeedableRng};
+use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, RedisStore};
+use rand::{RngExt, SeedableRng};
 use rocket::http::Status;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
@@ -222,7 +222,8 @@ async fn oracle(app: &TestApp, campaign: &Campaign, keep: impl Fn(&str) -> bool)
         .into_iter()
         .map(|u| (u.id, (u.display_name, u.region_code)))
         .collect();
-    let mut best: HashMap<i64, (i64, i64, DateTime<Utc>)> = HashMap::new();
+    type Best = (i64, i64, DateTime<Utc>);
+    let mut best: HashMap<i64, Best> = HashMap::new();
     for s in quiz_session::Entity::find().all(app.db()).await.expect("sessions") {
         let Some(finished) = s.finished_at else { continue };
         if s.campaign_id != campaign.id || !keep(&users[&s.user_id].1) {
@@ -235,7 +236,7 @@ async fn oracle(app: &TestApp, campaign: &Campaign, keep: impl Fn(&str) -> bool)
         }
     }
     assert_eq!(campaign.ranking, Ranking::Best);
-    let mut rows: Vec<(i64, (i64, i64, DateTime<Utc>))> = best.into_iter().collect();
+    let mut rows: Vec<(i64, Best)> = best.into_iter().collect();
     rows.sort_by_key(|(user, (points, duration, at))| (std::cmp::Reverse(*points), *duration, *at, *user));
     rows.into_iter().map(|(user, (points, duration, _))| (users[&user].0.clone(), points, duration)).collect()
 }
