@@ -137,11 +137,10 @@ async fn create_admin(figment: rocket::figment::Figment, phone: &str, name: &str
         Ok(p) => p,
         Err(e) => return fail(&format!("password: {e}")),
     };
-    let state =
-        match pufa::State::build(&figment, std::sync::Arc::new(pufa::quiz::SystemClock), Default::default()).await {
-            Ok(state) => state,
-            Err(e) => return fail(&e.to_string()),
-        };
+    let state = match operator_state(figment).await {
+        Ok(state) => state,
+        Err(code) => return code,
+    };
     match state.accounts.create_admin(&phone, &name, &password).await {
         Ok(id) => {
             println!("admin account {} ready (user id {id})", phone.masked());
@@ -186,15 +185,9 @@ async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> E
             return fail(&format!("{} problem(s); nothing was imported", problems.len()));
         }
     };
-    let state = match pufa::State::build(
-        &figment.merge(("import_on_start", false)),
-        std::sync::Arc::new(pufa::quiz::SystemClock),
-        Default::default(),
-    )
-    .await
-    {
+    let state = match operator_state(figment).await {
         Ok(state) => state,
-        Err(e) => return fail(&e.to_string()),
+        Err(code) => return code,
     };
     for file in &files {
         match state.banks.import_file(file, false).await {
@@ -210,15 +203,9 @@ async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> E
 
 async fn export_banks(figment: rocket::figment::Figment, format: &str, bank: Option<&str>, out: &Path) -> ExitCode {
     let Some(format) = Format::parse(format) else { return fail("--format must be toml, json or csv") };
-    let state = match pufa::State::build(
-        &figment.merge(("import_on_start", false)),
-        std::sync::Arc::new(pufa::quiz::SystemClock),
-        Default::default(),
-    )
-    .await
-    {
+    let state = match operator_state(figment).await {
         Ok(state) => state,
-        Err(e) => return fail(&e.to_string()),
+        Err(code) => return code,
     };
     let keys = match bank {
         Some(key) => vec![key.to_owned()],
@@ -250,15 +237,9 @@ async fn export_banks(figment: rocket::figment::Figment, format: &str, bank: Opt
 }
 
 async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -> ExitCode {
-    let state = match pufa::State::build(
-        &figment.merge(("import_on_start", false)),
-        std::sync::Arc::new(pufa::quiz::SystemClock),
-        Default::default(),
-    )
-    .await
-    {
+    let state = match operator_state(figment).await {
         Ok(state) => state,
-        Err(e) => return fail(&e.to_string()),
+        Err(code) => return code,
     };
     let campaigns = match slug {
         Some(slug) => match state.quiz.published(slug).await {
@@ -280,4 +261,12 @@ async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The application state for an operator command: no import of question-bank/ on the side.
+async fn operator_state(figment: rocket::figment::Figment) -> Result<pufa::State, ExitCode> {
+    let clock = std::sync::Arc::new(pufa::quiz::SystemClock);
+    pufa::State::build(&figment.merge(("import_on_start", false)), clock, Default::default())
+        .await
+        .map_err(|e| fail(&e.to_string()))
 }

@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 use super::clock::shanghai_day;
 use super::draw::shuffle;
 use super::grading::{Choice, Permutation, RawChoice, grade};
-use super::session::OptionView;
+use super::session::{OptionView, options_shown};
 use super::{Quiz, QuizError};
-use crate::bank::{IndexedQuestion, QuestionKind, letter};
+use crate::bank::{IndexedQuestion, QuestionKind};
 use crate::db::entity::{mistake, question};
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
@@ -61,19 +61,7 @@ pub struct Mistake {
 const CLEARS_AFTER: i32 = 2;
 
 fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuestion {
-    let options = if q.kind == QuestionKind::Judge {
-        vec![OptionView { key: "T".into(), text: "正确".into() }, OptionView { key: "F".into(), text: "错误".into() }]
-    } else {
-        order
-            .0
-            .iter()
-            .enumerate()
-            .map(|(shown, original)| OptionView {
-                key: letter(u8::try_from(shown).unwrap_or(7)).to_string(),
-                text: q.options.get(usize::from(*original)).cloned().unwrap_or_default(),
-            })
-            .collect()
-    };
+    let options = options_shown(q, order);
     PracticeQuestion {
         id: format!("{}-{}", q.revision_id, order.code()),
         kind: q.kind,

@@ -103,7 +103,8 @@ pub struct SessionResult {
     pub review: Vec<ReviewItem>,
 }
 
-fn options_shown(q: &IndexedQuestion, order: &Permutation) -> Vec<OptionView> {
+/// The options as this session (or practice round) shows them; judge questions show 正确/错误.
+pub(super) fn options_shown(q: &IndexedQuestion, order: &Permutation) -> Vec<OptionView> {
     if q.kind == QuestionKind::Judge {
         return vec![
             OptionView { key: "T".into(), text: "正确".into() },
