@@ -1,6 +1,7 @@
 //! pufa (普法): Civil Code quiz campaigns. `rocket()` is the one place that wires everything.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod bank;
 pub mod config;
@@ -50,6 +51,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::banks::routes())
         .mount("/api/v1", api::quiz::routes())
         .mount("/api/v1", api::scores::routes())
+        .mount("/api/v1", api::admin::routes())
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {
@@ -69,6 +71,7 @@ pub struct State {
     pub accounts: Accounts,
     pub banks: Banks,
     pub quiz: Quiz,
+    pub admin: admin::AdminOps,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +131,8 @@ impl State {
             scores.catch_up(&campaigns).await;
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
-        Ok(Self { settings, db, live, accounts, banks, quiz })
+        let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone());
+        Ok(Self { settings, db, live, accounts, banks, quiz, admin })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {

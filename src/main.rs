@@ -30,6 +30,16 @@ enum Command {
         #[command(subcommand)]
         command: ScoresCommand,
     },
+    /// Prize draws: check a published draw from its public record alone.
+    Draw {
+        #[command(subcommand)]
+        command: DrawCommand,
+    },
+    /// The audit log of admin writes.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Staff accounts.
     Admin {
         #[command(subcommand)]
@@ -68,6 +78,18 @@ enum ScoresCommand {
 }
 
 #[derive(Subcommand)]
+enum DrawCommand {
+    /// Re-run a draw from the JSON of GET /api/v1/campaigns/{slug}/draw (a file, or - for stdin).
+    Verify { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first entry that was edited or follows a removed one.
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum AdminCommand {
     /// Create a staff account (or make an existing one staff); the password is read from stdin.
     Create {
@@ -102,6 +124,8 @@ fn main() -> ExitCode {
         Command::Scores { command: ScoresCommand::Rebuild { campaign } } => {
             rocket::execute(rebuild_scores(figment, campaign.as_deref()))
         }
+        Command::Draw { command: DrawCommand::Verify { file } } => verify_draw(&file),
+        Command::Audit { command: AuditCommand::Verify } => rocket::execute(verify_audit(figment)),
         Command::Admin { command: AdminCommand::Create { phone, name } } => {
             rocket::execute(create_admin(figment, &phone, &name))
         }
@@ -141,7 +165,7 @@ async fn create_admin(figment: rocket::figment::Figment, phone: &str, name: &str
         Ok(state) => state,
         Err(code) => return code,
     };
-    match state.accounts.create_admin(&phone, &name, &password).await {
+    match state.admin.create_admin_from_cli(&phone, &name, &password).await {
         Ok(id) => {
             println!("admin account {} ready (user id {id})", phone.masked());
             ExitCode::SUCCESS
@@ -269,4 +293,60 @@ async fn operator_state(figment: rocket::figment::Figment) -> Result<pufa::State
     pufa::State::build(&figment.merge(("import_on_start", false)), clock, Default::default())
         .await
         .map_err(|e| fail(&e.to_string()))
+}
+
+fn verify_draw(file: &Path) -> ExitCode {
+    let text = if file == Path::new("-") {
+        let mut text = String::new();
+        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            Ok(_) => text,
+            Err(e) => return fail(&format!("stdin: {e}")),
+        }
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => return fail(&format!("{}: {e}", file.display())),
+        }
+    };
+    let record: pufa::admin::draw::DrawRecord = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(&format!(
+                "not a published draw (run it first, then save GET /api/v1/campaigns/<slug>/draw): {e}"
+            ));
+        }
+    };
+    match pufa::admin::draw::verify(&record) {
+        Ok(winners) => {
+            println!("commitment {} matches the seed", record.commitment);
+            println!("{} eligible; re-run winners (user ids): {winners:?}", record.eligible.len());
+            for w in &record.winners {
+                println!("  {} {} ({})", w.user_id, w.display_name, w.phone_masked);
+            }
+            println!("OK: the published winners are exactly what the seed gives");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("MISMATCH: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn verify_audit(figment: rocket::figment::Figment) -> ExitCode {
+    let state = match operator_state(figment).await {
+        Ok(state) => state,
+        Err(code) => return code,
+    };
+    match state.admin.audit().verify().await {
+        Ok(Ok(n)) => {
+            println!("OK: {n} audit entries, chain intact");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(broken)) => {
+            println!("BROKEN: {broken}");
+            ExitCode::FAILURE
+        }
+        Err(e) => fail(&e.to_string()),
+    }
 }

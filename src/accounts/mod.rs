@@ -117,6 +117,10 @@ pub enum AccountError {
     Unauthorized,
     #[error("no region tree is loaded")]
     NoRegions,
+    #[error("this account is disabled")]
+    Disabled,
+    #[error("no such user")]
+    NoSuchUser,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -235,7 +239,11 @@ impl Accounts {
     pub async fn authenticate(&self, token: &Token) -> Result<CurrentUser, AccountError> {
         let found = auth_token::Entity::find_by_id(token.digest()).one(&self.db).await?;
         let row = found.filter(|t| t.expires_at > Utc::now()).ok_or(AccountError::Unauthorized)?;
-        let user = user::Entity::find_by_id(row.user_id).one(&self.db).await?.ok_or(AccountError::Unauthorized)?;
+        let user = user::Entity::find_by_id(row.user_id)
+            .one(&self.db)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(AccountError::Unauthorized)?;
         Ok(current(user))
     }
 
@@ -297,6 +305,80 @@ impl Accounts {
         let name = DisplayName::parse("管理员").map_err(|_| AccountError::NoRegions)?;
         self.create_admin(phone, &name, &password).await?;
         Ok(Some(password))
+    }
+}
+
+/// An account as staff see it: the full phone, for contacting prize winners.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub phone: String,
+    pub display_name: String,
+    pub region: RegionRef,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl Accounts {
+    /// Staff search: by phone digits or name, newest first.
+    pub async fn search(&self, query: Option<&str>, offset: u64, limit: u64) -> Result<Vec<AccountView>, AccountError> {
+        use sea_orm::{Condition, QueryOrder, QuerySelect};
+        let mut find = user::Entity::find().order_by_desc(user::Column::Id);
+        if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            find = find.filter(
+                Condition::any().add(user::Column::Phone.contains(q)).add(user::Column::DisplayName.contains(q)),
+            );
+        }
+        let rows = find.offset(offset).limit(limit.clamp(1, 200)).all(&self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|u| AccountView {
+                region: self.regions.reference(&u.region_code),
+                role: Role::parse(&u.role),
+                id: u.id,
+                phone: u.phone,
+                display_name: u.display_name,
+                disabled: u.disabled,
+                created_at: u.created_at,
+            })
+            .collect())
+    }
+
+    async fn user_row(&self, user_id: i64) -> Result<user::Model, AccountError> {
+        user::Entity::find_by_id(user_id).one(&self.db).await?.ok_or(AccountError::NoSuchUser)
+    }
+
+    /// Sets a new random password (returned once, for staff to pass on) and signs the user out.
+    pub async fn reset_password(&self, user_id: i64) -> Result<Password, AccountError> {
+        let row = self.user_row(user_id).await?;
+        let password = Password::generate();
+        let hash = self.hasher.hash(&password).await?;
+        let mut model: user::ActiveModel = row.into();
+        model.password_hash = Set(hash);
+        model.update(&self.db).await?;
+        auth_token::Entity::delete_many().filter(auth_token::Column::UserId.eq(user_id)).exec(&self.db).await?;
+        Ok(password)
+    }
+
+    /// Disables (or enables) an account; a disabled account's tokens stop working at once.
+    pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<(), AccountError> {
+        let row = self.user_row(user_id).await?;
+        let mut model: user::ActiveModel = row.into();
+        model.disabled = Set(disabled);
+        model.update(&self.db).await?;
+        if disabled {
+            auth_token::Entity::delete_many().filter(auth_token::Column::UserId.eq(user_id)).exec(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn promote(&self, user_id: i64) -> Result<(), AccountError> {
+        let row = self.user_row(user_id).await?;
+        let mut model: user::ActiveModel = row.into();
+        model.role = Set(Role::Admin.as_str().to_owned());
+        model.update(&self.db).await?;
+        Ok(())
     }
 }
 

@@ -63,13 +63,13 @@ impl<'r> FromData<'r> for Upload {
 
 #[post("/admin/banks?<format>&<dry_run>&<bank>&<title>", data = "<file>")]
 async fn upload_bank(
-    _admin: Admin,
+    admin: Admin,
     format: Option<&str>,
     dry_run: Option<bool>,
     bank: Option<&str>,
     title: Option<&str>,
     file: Upload,
-    banks: &State<Banks>,
+    ops: &State<crate::admin::AdminOps>,
 ) -> ApiResult<Json<ImportReport>> {
     let format = format.and_then(Format::parse).ok_or_else(|| {
         invalid_bank(vec![Problem::new("request", "format", "请指明文件格式 format=toml|json|csv|xlsx")])
@@ -78,7 +78,7 @@ async fn upload_bank(
         return Err(invalid_bank(vec![Problem::new("request", "bank", "表格文件请用 bank=题库编号 指明导入哪个题库")]));
     }
     let name = format!("upload.{}", format!("{format:?}").to_lowercase());
-    let report = banks.import_bytes(&file.0, format, &name, bank, title, dry_run.unwrap_or(false)).await?;
+    let report = ops.import_bank(admin.0.id, &file.0, format, &name, bank, title, dry_run.unwrap_or(false)).await?;
     Ok(Json(report))
 }
 

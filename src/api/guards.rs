@@ -139,6 +139,11 @@ impl From<AccountError> for ApiError {
             AccountError::TooManyAttempts { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
             AccountError::Unauthorized => ApiError::Unauthorized,
             AccountError::NoRegions => ApiError::Unavailable("no region tree is loaded"),
+            AccountError::Disabled => ApiError::Refused {
+                code: "account_disabled",
+                message: "该账号已停用 (this account is disabled)".into(),
+            },
+            AccountError::NoSuchUser => ApiError::NotFound,
             AccountError::Db(e) => ApiError::from(e),
             AccountError::Hash(e) => ApiError::internal("password hashing", &e),
         }

@@ -1,6 +1,7 @@
 //! Thin HTTP routes: parse, call one domain function, map the result. No rules live here.
 
 pub mod accounts;
+pub mod admin;
 pub mod banks;
 pub mod guards;
 pub mod quiz;

@@ -66,6 +66,9 @@ impl From<QuizError> for ApiError {
                 fields,
                 problems: Vec::new(),
             },
+            QuizError::CampaignStillOpen => {
+                ApiError::conflict("campaign_still_open", "活动尚未结束，不能抽奖 (the campaign has not closed yet)")
+            }
             QuizError::SlugTaken => ApiError::conflict("slug_taken", "a campaign with this slug exists"),
             QuizError::NotEnoughQuestions(e) => ApiError::conflict("not_enough_questions", e.to_string()),
             QuizError::Db(e) => ApiError::from(e),
@@ -75,24 +78,24 @@ impl From<QuizError> for ApiError {
 
 #[post("/admin/campaigns", data = "<body>")]
 async fn create_campaign(
-    _admin: Admin,
+    admin: Admin,
     body: JsonBody<CampaignSpec>,
-    quiz: &State<Quiz>,
+    ops: &State<crate::admin::AdminOps>,
 ) -> ApiResult<(Status, Json<CampaignView>)> {
-    Ok((Status::Created, Json(quiz.save_campaign(body.0, None, false).await?)))
+    Ok((Status::Created, Json(ops.save_campaign(admin.0.id, body.0, None).await?)))
 }
 
 #[put("/admin/campaigns/<slug>", data = "<body>")]
 async fn update_campaign(
-    _admin: Admin,
+    admin: Admin,
     slug: &str,
     body: JsonBody<CampaignSpec>,
-    quiz: &State<Quiz>,
+    ops: &State<crate::admin::AdminOps>,
 ) -> ApiResult<Json<CampaignView>> {
     if body.0.slug != slug {
         return Err(ApiError::invalid_field("invalid_campaign", "slug", "the body's slug must match the path"));
     }
-    Ok(Json(quiz.save_campaign(body.0, Some(slug), false).await?))
+    Ok(Json(ops.save_campaign(admin.0.id, body.0, Some(slug)).await?))
 }
 
 #[get("/admin/campaigns")]

@@ -94,7 +94,10 @@ async fn live(slug: &str, quiz: &State<Quiz>, mut shutdown: Shutdown) -> ApiResu
 }
 
 #[post("/admin/campaigns/<slug>/scores/rebuild")]
-async fn rebuild_boards(slug: &str, _admin: Admin, quiz: &State<Quiz>) -> ApiResult<Json<RebuildReport>> {
-    let campaign = quiz.published(slug).await?;
-    Ok(Json(quiz.scores().rebuild(&campaign).await?))
+async fn rebuild_boards(
+    slug: &str,
+    admin: Admin,
+    ops: &State<crate::admin::AdminOps>,
+) -> ApiResult<Json<RebuildReport>> {
+    Ok(Json(ops.rebuild_boards(admin.0.id, slug).await?))
 }

@@ -101,6 +101,8 @@ pub struct Campaign {
     pub ranking: Ranking,
     pub prize: Prize,
     pub published: bool,
+    /// The prize draw's commitment (SHA-256 of its secret seed), public once published.
+    pub draw_commitment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -154,6 +156,7 @@ impl Campaign {
             max_attempts: count(row.max_attempts),
             points_per_question: count(row.points_per_question),
             published: row.published,
+            draw_commitment: row.draw_commitment,
         }
     }
 }
@@ -253,6 +256,7 @@ impl CampaignSpec {
             ranking: self.ranking,
             prize: self.prize,
             published: self.published,
+            draw_commitment: None,
         })
     }
 }
@@ -278,6 +282,8 @@ pub struct CampaignView {
     pub ranking: Ranking,
     pub prize: Prize,
     pub published: bool,
+    /// SHA-256 commitment to the prize draw's seed (see GET /campaigns/{slug}/draw).
+    pub draw_commitment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub me: Option<MyCampaign>,
 }
@@ -314,6 +320,7 @@ impl CampaignView {
             ranking: c.ranking,
             prize: c.prize.clone(),
             published: c.published,
+            draw_commitment: c.draw_commitment.clone(),
             me,
         }
     }

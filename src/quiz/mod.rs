@@ -52,6 +52,8 @@ pub enum QuizError {
     InvalidCampaign(Vec<FieldProblem>),
     #[error("a campaign with this slug exists")]
     SlugTaken,
+    #[error("the campaign is still open")]
+    CampaignStillOpen,
     #[error("the question bank cannot fill this quiz now: {0}")]
     NotEnoughQuestions(draw::NotEnoughQuestions),
     #[error(transparent)]
@@ -90,6 +92,11 @@ impl Quiz {
     pub async fn published_campaigns(&self) -> Result<Vec<Campaign>, QuizError> {
         let rows = campaign_row::Entity::find().filter(campaign_row::Column::Published.eq(true)).all(&self.db).await?;
         Ok(rows.into_iter().map(Campaign::from_row).collect())
+    }
+
+    /// The stored campaign row (draw data included), for the admin module.
+    pub async fn campaign_row_by_slug(&self, slug: &str) -> Result<campaign_row::Model, QuizError> {
+        self.campaign_row(slug).await?.ok_or(QuizError::NotFound)
     }
 
     pub fn now(&self) -> chrono::DateTime<Utc> {
@@ -171,6 +178,12 @@ impl Quiz {
             updated_at: Set(now),
             ..Default::default()
         };
+        // Publishing fixes the prize draw's secret seed and its public commitment, once.
+        if campaign.published && existing.as_ref().is_none_or(|row| row.draw_commitment.is_none()) {
+            let (seed, commitment) = crate::admin::draw::new_commitment();
+            model.draw_seed = Set(Some(seed));
+            model.draw_commitment = Set(Some(commitment));
+        }
         let saved = match existing {
             Some(row) => {
                 model.id = Set(row.id);

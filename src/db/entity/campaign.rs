@@ -27,6 +27,12 @@ pub struct Model {
     pub published: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The prize draw's secret seed (hex), fixed when the campaign is published; public after the draw.
+    pub draw_seed: Option<String>,
+    /// SHA-256 of the seed's hex text, public from publication on.
+    pub draw_commitment: Option<String>,
+    /// JSON of the draw once run: eligible list (masked) and winners.
+    pub draw_result: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

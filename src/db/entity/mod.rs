@@ -1,5 +1,6 @@
 //! One module per table.
 
+pub mod audit_entry;
 pub mod auth_token;
 pub mod bank;
 pub mod campaign;

@@ -14,6 +14,8 @@ pub struct Model {
     /// Argon2id PHC string; never a plain password.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// A disabled account cannot sign in; its tokens were revoked when it was disabled.
+    pub disabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_accounts;
 mod m20261127_000002_create_banks;
 mod m20261127_000003_create_quiz;
+mod m20261127_000004_admin;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_accounts::Migration),
             Box::new(m20261127_000002_create_banks::Migration),
             Box::new(m20261127_000003_create_quiz::Migration),
+            Box::new(m20261127_000004_admin::Migration),
         ]
     }
 }

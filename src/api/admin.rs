@@ -1,0 +1,171 @@
+//! Staff operations: statistics, exports, the prize draw, accounts and the audit log.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::stream::ByteStream;
+use rocket::serde::json::Json;
+use rocket::{Responder, State, get, post, routes};
+use serde::Serialize;
+
+use super::guards::Admin;
+use crate::accounts::AccountView;
+use crate::admin::audit::AuditEntry;
+use crate::admin::draw::DrawRecord;
+use crate::admin::stats::CampaignStats;
+use crate::admin::{AdminError, AdminOps, PublicDraw};
+use crate::error::{ApiError, ApiResult};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        campaign_stats,
+        stats_csv,
+        results_csv,
+        run_draw,
+        public_draw,
+        audit_log,
+        list_users,
+        reset_password,
+        disable_user,
+        enable_user,
+        promote_user
+    ]
+}
+
+impl From<AdminError> for ApiError {
+    fn from(err: AdminError) -> Self {
+        match err {
+            AdminError::Quiz(e) => e.into(),
+            AdminError::Bank(e) => e.into(),
+            AdminError::Account(e) => e.into(),
+            AdminError::Scores(e) => e.into(),
+            AdminError::Db(e) => e.into(),
+        }
+    }
+}
+
+#[get("/admin/campaigns/<slug>/stats")]
+async fn campaign_stats(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<CampaignStats>> {
+    Ok(Json(ops.stats(slug).await?))
+}
+
+#[derive(Responder)]
+#[response(content_type = "text/csv")]
+struct CsvFile<T> {
+    body: T,
+    disposition: Header<'static>,
+}
+
+fn attachment(name: &str) -> Header<'static> {
+    Header::new("Content-Disposition", format!("attachment; filename=\"{name}\""))
+}
+
+/// Per-question statistics as CSV (UTF-8 with BOM, for Excel).
+#[get("/admin/campaigns/<slug>/stats.csv")]
+async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<String>> {
+    let stats = ops.stats(slug).await?;
+    let mut out = String::from(
+        "\u{feff}题库 bank,编号 key,分类 category,依据 basis,作答次数 attempts,难度系数 facility,区分度 discrimination,最常见错误答案 most_chosen_wrong,题干 stem\r\n",
+    );
+    let field =
+        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    for q in &stats.questions {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\r\n",
+            field(&q.bank),
+            field(&q.key),
+            field(&q.category),
+            field(&q.basis.join("；")),
+            q.attempts,
+            num(q.facility),
+            num(q.discrimination),
+            field(q.most_chosen_wrong.as_deref().unwrap_or("")),
+            field(&q.stem)
+        ));
+    }
+    Ok(CsvFile { body: out, disposition: attachment(&format!("{slug}-stats.csv")) })
+}
+
+/// Every ranked participant in board order, phones in full (staff only), streamed.
+#[get("/admin/campaigns/<slug>/results.csv")]
+async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<ByteStream![Vec<u8>]>> {
+    let mut export = ops.results(slug).await?;
+    let stream = ByteStream! {
+        yield crate::admin::exports::HEADER.as_bytes().to_vec();
+        loop {
+            match export.next_batch().await {
+                Ok(Some(batch)) => yield batch.into_bytes(),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "results export stopped");
+                    break;
+                }
+            }
+        }
+    };
+    Ok(CsvFile { body: stream, disposition: attachment(&format!("{slug}-results.csv")) })
+}
+
+#[post("/admin/campaigns/<slug>/draw")]
+async fn run_draw(slug: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<DrawRecord>> {
+    Ok(Json(ops.run_draw(admin.0.id, slug).await?))
+}
+
+#[get("/campaigns/<slug>/draw")]
+async fn public_draw(slug: &str, ops: &State<AdminOps>) -> ApiResult<Json<PublicDraw>> {
+    Ok(Json(ops.public_draw(slug).await?))
+}
+
+#[get("/admin/audit?<offset>&<limit>")]
+async fn audit_log(
+    offset: Option<u64>,
+    limit: Option<u64>,
+    _admin: Admin,
+    ops: &State<AdminOps>,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
+    Ok(Json(ops.audit().list(offset.unwrap_or(0), limit.unwrap_or(100)).await.map_err(ApiError::from)?))
+}
+
+#[get("/admin/users?<q>&<offset>&<limit>")]
+async fn list_users(
+    q: Option<&str>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    _admin: Admin,
+    accounts: &State<crate::accounts::Accounts>,
+) -> ApiResult<Json<Vec<AccountView>>> {
+    Ok(Json(accounts.search(q, offset.unwrap_or(0), limit.unwrap_or(50)).await?))
+}
+
+#[derive(Serialize)]
+struct NewPassword {
+    password: String,
+}
+
+#[post("/admin/users/<id>/password-reset")]
+async fn reset_password(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<NewPassword>> {
+    let password = ops.reset_password(admin.0.id, id).await?;
+    Ok(Json(NewPassword { password: password.expose().to_owned() }))
+}
+
+#[post("/admin/users/<id>/disable")]
+async fn disable_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.set_disabled(admin.0.id, id, true).await?;
+    Ok(Status::NoContent)
+}
+
+#[post("/admin/users/<id>/enable")]
+async fn enable_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.set_disabled(admin.0.id, id, false).await?;
+    Ok(Status::NoContent)
+}
+
+#[post("/admin/users/<id>/promote")]
+async fn promote_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.promote(admin.0.id, id).await?;
+    Ok(Status::NoContent)
+}
+
+#[allow(dead_code)]
+fn _csv_type() -> ContentType {
+    ContentType::CSV
+}
