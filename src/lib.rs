@@ -143,6 +143,7 @@ impl State {
             .manage(self.accounts)
             .manage(self.banks)
             .manage(self.quiz)
+            .manage(self.admin)
     }
 }
 

@@ -203,6 +203,9 @@ impl Accounts {
                     .reset(&phone_key)
                     .await
                     .unwrap_or_else(|e| tracing::warn!(error = %e, "throttle reset failed"));
+                if user.disabled {
+                    return Err(AccountError::Disabled);
+                }
                 self.sign_in(user).await
             }
             _ => {

@@ -48,10 +48,14 @@ async fn campaign_stats(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> Api
 }
 
 #[derive(Responder)]
-#[response(content_type = "text/csv")]
 struct CsvFile<T> {
     body: T,
+    content_type: ContentType,
     disposition: Header<'static>,
+}
+
+fn csv_type() -> ContentType {
+    ContentType::new("text", "csv").with_params(("charset", "utf-8"))
 }
 
 fn attachment(name: &str) -> Header<'static> {
@@ -82,7 +86,7 @@ async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResul
             field(&q.stem)
         ));
     }
-    Ok(CsvFile { body: out, disposition: attachment(&format!("{slug}-stats.csv")) })
+    Ok(CsvFile { body: out, content_type: csv_type(), disposition: attachment(&format!("{slug}-stats.csv")) })
 }
 
 /// Every ranked participant in board order, phones in full (staff only), streamed.
@@ -102,7 +106,7 @@ async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiRes
             }
         }
     };
-    Ok(CsvFile { body: stream, disposition: attachment(&format!("{slug}-results.csv")) })
+    Ok(CsvFile { body: stream, content_type: csv_type(), disposition: attachment(&format!("{slug}-results.csv")) })
 }
 
 #[post("/admin/campaigns/<slug>/draw")]
@@ -163,9 +167,4 @@ async fn enable_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<
 async fn promote_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
     ops.promote(admin.0.id, id).await?;
     Ok(Status::NoContent)
-}
-
-#[allow(dead_code)]
-fn _csv_type() -> ContentType {
-    ContentType::CSV
 }

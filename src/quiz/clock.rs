@@ -29,6 +29,11 @@ impl ManualClock {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
     }
 
+    /// The time this clock shows (tests use it to build dates relative to "now").
+    pub fn now_for_tests(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
     }
