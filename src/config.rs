@@ -94,6 +94,7 @@ password_hash_concurrency = 2
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
 answer_grace_secs = 5
+static_dir = "static"
 "#;
 
 /// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.

@@ -32,6 +32,8 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
 /// `rocket` with a clock of the caller's choosing (tests move time instead of sleeping).
 pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Build> {
     let metrics = Metrics::default();
+    // Where the phone app lives (a setting of its own, read here because routes mount before ignite).
+    let static_dir: std::path::PathBuf = figment.extract_inner("static_dir").unwrap_or_else(|_| "static".into());
     let answers_accepted = metrics.answers_accepted();
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("pufa state", |rocket| async move {
@@ -52,6 +54,11 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::quiz::routes())
         .mount("/api/v1", api::scores::routes())
         .mount("/api/v1", api::admin::routes())
+        .mount(
+            "/",
+            rocket::fs::FileServer::new(static_dir, rocket::fs::Options::Index | rocket::fs::Options::Missing).rank(20),
+        )
+        .attach(api::static_files::StaticDelivery)
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {

@@ -6,4 +6,5 @@ pub mod banks;
 pub mod guards;
 pub mod quiz;
 pub mod scores;
+pub mod static_files;
 pub mod system;

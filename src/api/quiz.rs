@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::guards::{Admin, JsonBody, User};
 use crate::error::{ApiError, ApiResult};
 use crate::quiz::{
-    AnswerOutcome, CampaignSpec, CampaignView, DailyQuestion, Mistake, PracticeOutcome, PracticeQuestion, Quiz,
-    QuizError, RawChoice, SessionResult, SessionView,
+    AnswerOutcome, CampaignSpec, CampaignView, DailyQuestion, Mistake, PracticeOutcome, PracticePack, PracticeQuestion,
+    Quiz, QuizError, RawChoice, SessionResult, SessionView,
 };
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -25,6 +25,7 @@ pub fn routes() -> Vec<rocket::Route> {
         finish_session,
         practice,
         practice_answer,
+        practice_pack,
         daily,
         my_mistakes,
     ]
@@ -153,6 +154,11 @@ fn practice(
     quiz: &State<Quiz>,
 ) -> Json<Vec<PracticeQuestion>> {
     Json(quiz.practice(category.filter(|c| !c.is_empty()), difficulty, count.unwrap_or(10)))
+}
+
+#[get("/practice/pack?<category>&<count>")]
+fn practice_pack(category: Option<&str>, count: Option<usize>, quiz: &State<Quiz>) -> Json<PracticePack> {
+    Json(quiz.practice_pack(category.filter(|c| !c.is_empty()), count.unwrap_or(50)))
 }
 
 #[derive(Deserialize)]

@@ -23,7 +23,7 @@ pub use self::campaign::{Campaign, CampaignSpec, CampaignState, CampaignView, My
 pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::draw::{DrawRule, DrawnQuestion, Quota, draw_questions};
 pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
-pub use self::practice::{DailyQuestion, Mistake, PracticeOutcome, PracticeQuestion};
+pub use self::practice::{DailyQuestion, Mistake, PracticeOutcome, PracticePack, PracticeQuestion};
 pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
 use crate::bank::Banks;
 use crate::db::entity::{campaign as campaign_row, quiz_session};

@@ -57,6 +57,23 @@ pub struct Mistake {
     pub last_wrong_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A practice question with its answer, for the offline practice pack (practice only: campaign
+/// answer keys never leave the server before they may).
+#[derive(Debug, Clone, Serialize)]
+pub struct PackQuestion {
+    #[serde(flatten)]
+    pub question: PracticeQuestion,
+    pub answer: String,
+    pub explanation: String,
+    pub basis: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticePack {
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+    pub questions: Vec<PackQuestion>,
+}
+
 /// Right answers in a row that take a question out of the mistake book.
 const CLEARS_AFTER: i32 = 2;
 
@@ -99,6 +116,28 @@ impl Quiz {
                 practice_question(&q, &order)
             })
             .collect()
+    }
+
+    /// Up to `count` (1–200) questions with answers, to practise with no network.
+    pub fn practice_pack(&self, category: Option<&str>, count: usize) -> PracticePack {
+        let mut rng = ChaCha20Rng::from_seed(super::draw::fresh_seed());
+        let mut ids = self.banks.index().select(&[], category, None);
+        shuffle(&mut rng, &mut ids);
+        let questions = ids
+            .into_iter()
+            .take(count.clamp(1, 200))
+            .filter_map(|id| self.banks.index().get(id))
+            .map(|q| {
+                let order = shuffled_order(&q, &mut rng);
+                PackQuestion {
+                    question: practice_question(&q, &order),
+                    answer: order.shown_answer(&q.answer),
+                    explanation: q.explanation.clone(),
+                    basis: q.basis.clone(),
+                }
+            })
+            .collect();
+        PracticePack { generated_at: self.now(), questions }
     }
 
     /// The same question for everyone on a given Asia/Shanghai day, derived from the date.
