@@ -26,7 +26,7 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-function show(...nodes) { app.replaceChildren(...nodes); window.scrollTo(0, 0); }
+function show(...nodes) { app.replaceChildren(...nodes.flat(2).filter(n => n !== null && n !== undefined)); window.scrollTo(0, 0); }
 
 function errorBox(message) { return h('div', { class: 'error', role: 'alert' }, message); }
 
