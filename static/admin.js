@@ -33,8 +33,11 @@ async function upload(dryRun) {
   } catch (e) { problems(box, e); }
 }
 
+let knownSlugs = [];
+
 async function loadCampaigns() {
   const list = await call('GET', '/admin/campaigns');
+  knownSlugs = list.map(c => c.slug);
   const box = $('campaign-list');
   box.replaceChildren();
   for (const c of list) {
@@ -92,8 +95,7 @@ $('save-campaign').onclick = async () => {
   const box = $('campaign-result');
   try {
     const spec = JSON.parse($('campaign-json').value);
-    const known = [...$('campaign-list').querySelectorAll('span')].some(s => s.textContent.startsWith(spec.title));
-    const r = known ? await call('PUT', `/admin/campaigns/${spec.slug}`, spec) : await call('POST', '/admin/campaigns', spec);
+    const r = knownSlugs.includes(spec.slug) ? await call('PUT', `/admin/campaigns/${spec.slug}`, spec) : await call('POST', '/admin/campaigns', spec);
     box.replaceChildren(el('p', `已保存：${r.title}`, { className: 'ok' }));
     loadCampaigns();
   } catch (e) { problems(box, e); }

@@ -64,7 +64,7 @@ function speak(text) {
   u.lang = 'zh-CN'; u.rate = 0.9;
   speechSynthesis.speak(u);
 }
-const speakButton = (text) => h('button', { class: 'speak', type: 'button', 'aria-label': '朗读', onclick: () => speak(text) }, '🔊 朗读');
+const speakButton = (text) => h('button', { class: 'speak', type: 'button', 'aria-label': '朗读', onclick: () => speak(text) }, '▶ 朗读');
 
 const fmtTime = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 const fmtDuration = (ms) => { const s = Math.round(ms / 1000); return `${Math.floor(s / 60)}分${String(s % 60).padStart(2, '0')}秒`; };

@@ -142,6 +142,17 @@ test('practice works offline from the downloaded pack and syncs when the network
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.waitForFunction(() => JSON.parse(localStorage.getItem('pufa.queue') || '[]').length === 0, null, { timeout: 5000 });
+
+  // Network cut after the visit: the installed app still opens, and the pack can be answered.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await context.setOffline(true);
+  await page.goto(`${base}/#/practice`);
+  await page.waitForSelector('#offline-practice');
+  await page.click('#offline-practice');
+  await answerCurrent(page);
+  await page.screenshot({ path: join(shots, '10-offline-reopened.png') });
   await context.close();
 });
 
