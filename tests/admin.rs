@@ -349,3 +349,54 @@ async fn every_admin_write_is_audited_and_an_edited_entry_breaks_the_chain() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[rocket::async_test]
+async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
+    let app = TestApp::plain().await;
+    let admin = app.admin_token().await;
+    let closes = (app.clock.now_for_tests() + chrono::Duration::days(3)).to_rfc3339();
+    let body = campaign(
+        "daily-prizes",
+        json!([]),
+        5,
+        &closes,
+        json!({"mode": "lottery", "winners": 1, "min_score": 0, "per_day": 1}),
+    );
+    assert_eq!(app.post("/api/v1/admin/campaigns", body, Some(&admin)).await.status, Status::Created);
+    let mut tokens = Vec::new();
+    for i in 0..3 {
+        tokens.push(app.register(&format!("1355555{i:04}"), "password-1").await);
+    }
+    let play = async |token: &str| {
+        let session = app.post("/api/v1/campaigns/daily-prizes/sessions", json!(null), Some(token)).await.body;
+        let id = session["id"].as_str().expect("id").to_owned();
+        app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(token)).await;
+    };
+    play(&tokens[0]).await;
+    play(&tokens[1]).await;
+    app.clock.advance(chrono::Duration::days(1));
+    play(&tokens[0]).await;
+    play(&tokens[2]).await;
+    app.clock.advance(chrono::Duration::days(3));
+
+    let drawn = app.post("/api/v1/admin/campaigns/daily-prizes/draw", json!(null), Some(&admin)).await;
+    assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
+    let record: pufa::admin::draw::DrawRecord = serde_json::from_value(drawn.body).expect("record");
+    assert_eq!(record.days.len(), 2);
+    assert!(record.days.iter().all(|d| d.winners.len() == 1));
+    let winners: std::collections::HashSet<i64> = record.winners.iter().map(|w| w.user_id).collect();
+    assert_eq!(winners.len(), 2, "one prize per person");
+    assert!(!record.days[1].eligible.iter().any(|e| e.user_id == record.days[0].winners[0].user_id));
+    assert!(pufa::admin::draw::verify(&record).is_ok());
+    let mut forged = record.clone();
+    forged.days[1].winners = forged.days[1]
+        .eligible
+        .iter()
+        .filter(|e| e.user_id != record.days[1].winners[0].user_id)
+        .take(1)
+        .cloned()
+        .collect();
+    if !forged.days[1].winners.is_empty() {
+        assert!(pufa::admin::draw::verify(&forged).is_err(), "a swapped winner is caught");
+    }
+}

@@ -43,6 +43,24 @@ pub struct DrawRecord {
     pub eligible: Vec<Eligible>,
     pub winners: Vec<Eligible>,
     pub drawn_at: chrono::DateTime<chrono::Utc>,
+    /// With `per_day`: one lottery a day, in day order, each over that day's qualifiers who had not
+    /// won on an earlier day, seeded by `day_seed(seed, day)`. `winners` is then all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<DayDraw>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayDraw {
+    pub day: String,
+    pub winners_wanted: u32,
+    /// Ascending user id.
+    pub eligible: Vec<Eligible>,
+    pub winners: Vec<Eligible>,
+}
+
+/// The seed of one day's lottery: SHA-256 of `"{seed}:{day}"`, hex.
+pub fn day_seed(seed_hex: &str, day: &str) -> String {
+    crate::accounts::hex_digest(&Sha256::digest(format!("{seed_hex}:{day}").as_bytes()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,6 +94,9 @@ pub fn verify(record: &DrawRecord) -> Result<Vec<i64>, VerifyError> {
     if commitment_of(&record.seed) != record.commitment {
         return Err(VerifyError::CommitmentMismatch);
     }
+    if !record.days.is_empty() {
+        return verify_days(record);
+    }
     let ids: Vec<i64> = record.eligible.iter().map(|e| e.user_id).collect();
     if ids.windows(2).any(|w| w[0] >= w[1]) {
         return Err(VerifyError::NotCanonical);
@@ -94,6 +115,28 @@ pub fn verify(record: &DrawRecord) -> Result<Vec<i64>, VerifyError> {
         b.sort_unstable();
     }
     if a == b { Ok(expected) } else { Err(VerifyError::WinnersDiffer(expected)) }
+}
+
+fn verify_days(record: &DrawRecord) -> Result<Vec<i64>, VerifyError> {
+    let mut won: Vec<i64> = Vec::new();
+    for day in &record.days {
+        let ids: Vec<i64> = day.eligible.iter().map(|e| e.user_id).collect();
+        if ids.windows(2).any(|w| w[0] >= w[1]) || ids.iter().any(|id| won.contains(id)) {
+            return Err(VerifyError::NotCanonical);
+        }
+        let expected = pick_winners(&day_seed(&record.seed, &day.day), &ids, day.winners_wanted as usize)
+            .ok_or(VerifyError::BadSeed)?;
+        let published: Vec<i64> = day.winners.iter().map(|w| w.user_id).collect();
+        if expected != published {
+            return Err(VerifyError::WinnersDiffer(expected));
+        }
+        won.extend(expected);
+    }
+    let all: Vec<i64> = record.winners.iter().map(|w| w.user_id).collect();
+    if all != won {
+        return Err(VerifyError::WinnersDiffer(won));
+    }
+    Ok(won)
 }
 
 #[cfg(test)]

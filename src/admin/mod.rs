@@ -49,7 +49,7 @@ pub struct PublicDraw {
 pub const DRAW_METHOD: &str = "eligible = finished participants (staff excluded) by the prize rule, one entry per person, \
 in ascending user_id; lottery winners = the first `winners_wanted` of a partial Fisher-Yates shuffle of that list driven by \
 ChaCha20 seeded with the 32 bytes of `seed` (j = uniform in i..n, swap i and j); top = the first N on the board; \
-commitment = SHA-256 of the seed's 64 hex characters. `pufa draw verify FILE` re-runs it.";
+with per_day, one such lottery per Asia/Shanghai day (in day order) over that day's qualifiers who have not won yet, seeded with SHA-256 of \"{seed}:{day}\"; commitment = SHA-256 of the seed's 64 hex characters. `pufa draw verify FILE` re-runs it.";
 
 #[derive(Clone)]
 pub struct AdminOps {
@@ -191,7 +191,40 @@ impl AdminOps {
             })
             .collect();
         let wanted = campaign.prize.winners as usize;
+        let mut days = Vec::new();
         let (mode, mut eligible, winners) = match campaign.prize.mode {
+            crate::quiz::campaign::PrizeMode::Lottery if campaign.prize.per_day.is_some() => {
+                let per_day = campaign.prize.per_day.unwrap_or(1);
+                let min = i64::from(campaign.prize.min_score.unwrap_or(0));
+                let allowed: std::collections::HashMap<i64, &Eligible> =
+                    candidates.iter().map(|e| (e.user_id, e)).collect();
+                let mut by_day: std::collections::BTreeMap<String, std::collections::BTreeSet<i64>> =
+                    Default::default();
+                for s in sessions.iter().filter(|s| i64::from(s.score) >= min && allowed.contains_key(&s.user_id)) {
+                    by_day
+                        .entry(crate::quiz::clock::shanghai_day(s.finished_at).to_string())
+                        .or_default()
+                        .insert(s.user_id);
+                }
+                let mut all_winners = Vec::new();
+                let mut won: std::collections::HashSet<i64> = Default::default();
+                for (day, users) in by_day {
+                    // One prize per person: who won on an earlier day is not in later lotteries.
+                    let ids: Vec<i64> = users.into_iter().filter(|u| !won.contains(u)).collect();
+                    let picked = pick_winners(&draw::day_seed(&seed, &day), &ids, per_day as usize).unwrap_or_default();
+                    let show = |id: &i64| allowed.get(id).map(|e| Eligible { score: e.score, ..(*e).clone() });
+                    let day_winners: Vec<Eligible> = picked.iter().filter_map(show).collect();
+                    won.extend(&picked);
+                    all_winners.extend(day_winners.clone());
+                    days.push(draw::DayDraw {
+                        day,
+                        winners_wanted: per_day,
+                        eligible: ids.iter().filter_map(show).collect(),
+                        winners: day_winners,
+                    });
+                }
+                ("lottery", Vec::new(), all_winners)
+            }
             crate::quiz::campaign::PrizeMode::Top => {
                 let top: Vec<Eligible> = candidates.into_iter().take(wanted).collect();
                 ("top", top.clone(), top)
@@ -217,6 +250,7 @@ impl AdminOps {
             eligible,
             winners,
             drawn_at: self.quiz.now(),
+            days,
         };
         let mut model: campaign_row::ActiveModel = row.into();
         model.draw_result = Set(Some(serde_json::to_string(&record).unwrap_or_default()));

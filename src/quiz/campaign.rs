@@ -40,6 +40,10 @@ pub struct Prize {
     pub winners: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_score: Option<u32>,
+    /// Lottery only: draw this many winners for each Asia/Shanghai day among that day's
+    /// qualifiers (a session finished that day meeting `min_score`), instead of `winners` overall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_day: Option<u32>,
 }
 
 /// A campaign as an admin sends it (API body or campaign file).
@@ -142,6 +146,7 @@ impl Campaign {
                 mode: PrizeMode::Top,
                 winners: 0,
                 min_score: None,
+                per_day: None,
             }),
             reveal: if row.reveal == "at_end" { Reveal::AtEnd } else { Reveal::AfterEach },
             ranking: if row.ranking == "total" { Ranking::Total } else { Ranking::Best },
@@ -228,6 +233,11 @@ impl CampaignSpec {
         }
         if !(1..=100).contains(&self.points_per_question) {
             bad("points_per_question", "1–100");
+        }
+        if self.prize.per_day.is_some_and(|n| n == 0 || n > 10_000)
+            || (self.prize.per_day.is_some() && self.prize.mode != PrizeMode::Lottery)
+        {
+            bad("prize.per_day", "1–10000, and only with mode lottery");
         }
         if !(1..=10_000).contains(&self.prize.winners) {
             bad("prize.winners", "1–10000");
