@@ -25,6 +25,29 @@ pub struct ResultsExport {
 pub const HEADER: &str =
     "\u{feff}名次 rank,姓名 name,手机 phone,地区 region,得分 score,用时(秒) duration_s,交卷时间 finished_at\r\n";
 
+/// Per-question statistics as CSV (UTF-8 with BOM, CRLF), for Excel.
+pub fn stats_csv(stats: &super::stats::CampaignStats) -> String {
+    let mut out = String::from(
+        "\u{feff}题库 bank,编号 key,分类 category,依据 basis,作答次数 attempts,难度系数 facility,区分度 discrimination,最常见错误答案 most_chosen_wrong,题干 stem\r\n",
+    );
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    for q in &stats.questions {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\r\n",
+            csv_field(&q.bank),
+            csv_field(&q.key),
+            csv_field(&q.category),
+            csv_field(&q.basis.join("；")),
+            q.attempts,
+            num(q.facility),
+            num(q.discrimination),
+            csv_field(q.most_chosen_wrong.as_deref().unwrap_or("")),
+            csv_field(&q.stem)
+        ));
+    }
+    out
+}
+
 fn csv_field(value: &str) -> String {
     // Formula characters are neutralised so a display name cannot run code in Excel.
     let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };

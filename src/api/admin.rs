@@ -65,27 +65,7 @@ fn attachment(name: &str) -> Header<'static> {
 /// Per-question statistics as CSV (UTF-8 with BOM, for Excel).
 #[get("/admin/campaigns/<slug>/stats.csv")]
 async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<String>> {
-    let stats = ops.stats(slug).await?;
-    let mut out = String::from(
-        "\u{feff}题库 bank,编号 key,分类 category,依据 basis,作答次数 attempts,难度系数 facility,区分度 discrimination,最常见错误答案 most_chosen_wrong,题干 stem\r\n",
-    );
-    let field =
-        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
-    let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
-    for q in &stats.questions {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\r\n",
-            field(&q.bank),
-            field(&q.key),
-            field(&q.category),
-            field(&q.basis.join("；")),
-            q.attempts,
-            num(q.facility),
-            num(q.discrimination),
-            field(q.most_chosen_wrong.as_deref().unwrap_or("")),
-            field(&q.stem)
-        ));
-    }
+    let out = crate::admin::exports::stats_csv(&ops.stats(slug).await?);
     Ok(CsvFile { body: out, content_type: csv_type(), disposition: attachment(&format!("{slug}-stats.csv")) })
 }
 

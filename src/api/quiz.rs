@@ -93,9 +93,6 @@ async fn update_campaign(
     body: JsonBody<CampaignSpec>,
     ops: &State<crate::admin::AdminOps>,
 ) -> ApiResult<Json<CampaignView>> {
-    if body.0.slug != slug {
-        return Err(ApiError::invalid_field("invalid_campaign", "slug", "the body's slug must match the path"));
-    }
     Ok(Json(ops.save_campaign(admin.0.id, body.0, Some(slug)).await?))
 }
 

@@ -117,17 +117,9 @@ impl Quiz {
 
     /// Checks a campaign against the bank: named banks exist and the quotas can be filled.
     fn check_against_bank(&self, campaign: &Campaign) -> Result<(), QuizError> {
-        let known: Vec<String> = self
-            .banks
-            .index()
-            .select(&[], None, None)
-            .iter()
-            .filter_map(|id| self.banks.index().get(*id))
-            .map(|q| q.bank_key.clone())
-            .collect();
         let mut problems = Vec::new();
         for bank in &campaign.banks {
-            if !known.contains(bank) {
+            if self.banks.index().pool(std::slice::from_ref(bank), None, None).is_empty() {
                 problems.push(FieldProblem {
                     field: "banks".into(),
                     problem: format!("no active questions in bank {bank}"),
@@ -150,6 +142,10 @@ impl Quiz {
         from_file: bool,
     ) -> Result<CampaignView, QuizError> {
         let now = self.now();
+        if existing_slug.is_some_and(|slug| slug != spec.slug) {
+            let problem = "the body's slug must match the path (a slug cannot be renamed)".to_owned();
+            return Err(QuizError::InvalidCampaign(vec![FieldProblem { field: "slug".into(), problem }]));
+        }
         let existing = match existing_slug {
             Some(slug) => Some(self.campaign_row(slug).await?.ok_or(QuizError::NotFound)?),
             None => None,
@@ -157,7 +153,6 @@ impl Quiz {
         let dates = existing.as_ref().map(|c| (c.opens_at, c.closes_at));
         let campaign = spec.check(now, from_file, dates).map_err(QuizError::InvalidCampaign)?;
         self.check_against_bank(&campaign)?;
-        let json = |v: &dyn erased::Json| v.to_json();
         let mut model = campaign_row::ActiveModel {
             slug: Set(campaign.slug.clone()),
             title: Set(campaign.title.clone()),
@@ -165,15 +160,15 @@ impl Quiz {
             opens_at: Set(campaign.opens_at),
             closes_at: Set(campaign.closes_at),
             question_count: Set(to_i32(campaign.question_count)),
-            quotas: Set(json(&campaign.quotas)),
-            banks: Set(json(&campaign.banks)),
+            quotas: Set(to_json(&campaign.quotas)),
+            banks: Set(to_json(&campaign.banks)),
             time_limit_secs: Set(to_i32(campaign.time_limit_secs)),
             attempts_per_day: Set(to_i32(campaign.attempts_per_day)),
             max_attempts: Set(to_i32(campaign.max_attempts)),
             points_per_question: Set(to_i32(campaign.points_per_question)),
             reveal: Set(if campaign.reveal == Reveal::AtEnd { "at_end" } else { "after_each" }.into()),
             ranking: Set(if campaign.ranking == Ranking::Total { "total" } else { "best" }.into()),
-            prize: Set(json(&campaign.prize)),
+            prize: Set(to_json(&campaign.prize)),
             published: Set(campaign.published),
             updated_at: Set(now),
             ..Default::default()
@@ -287,17 +282,9 @@ fn to_i32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-/// Serialize-to-JSON-string for the few JSON columns.
-mod erased {
-    pub trait Json {
-        fn to_json(&self) -> String;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
-        }
-    }
+/// The text of one of the few JSON columns.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 /// A map from revision id to the question behind it, loaded once per request.
