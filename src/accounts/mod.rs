@@ -4,6 +4,7 @@ mod password;
 mod phone;
 pub mod regions;
 mod token;
+mod token_cache;
 
 use std::net::IpAddr;
 
@@ -144,6 +145,7 @@ pub struct Accounts {
     regions: Regions,
     limits: LoginLimits,
     token_ttl: chrono::Duration,
+    signed_in: std::sync::Arc<token_cache::TokenCache>,
 }
 
 impl Accounts {
@@ -155,7 +157,7 @@ impl Accounts {
         limits: LoginLimits,
         token_ttl: chrono::Duration,
     ) -> Self {
-        Self { db, hasher, live, regions, limits, token_ttl }
+        Self { db, hasher, live, regions, limits, token_ttl, signed_in: Default::default() }
     }
 
     pub fn regions(&self) -> &Regions {
@@ -235,19 +237,27 @@ impl Accounts {
     /// Ends the session of `token` at once.
     pub async fn logout(&self, token: &Token) -> Result<(), AccountError> {
         auth_token::Entity::delete_by_id(token.digest()).exec(&self.db).await?;
+        self.signed_in.forget_token(&token.digest());
         Ok(())
     }
 
     /// The user behind a token that exists and has not expired.
     pub async fn authenticate(&self, token: &Token) -> Result<CurrentUser, AccountError> {
-        let found = auth_token::Entity::find_by_id(token.digest()).one(&self.db).await?;
-        let row = found.filter(|t| t.expires_at > Utc::now()).ok_or(AccountError::Unauthorized)?;
+        let digest = token.digest();
+        let now = Utc::now();
+        if let Some(user) = self.signed_in.get(&digest, now) {
+            return Ok(user);
+        }
+        let found = auth_token::Entity::find_by_id(digest.clone()).one(&self.db).await?;
+        let row = found.filter(|t| t.expires_at > now).ok_or(AccountError::Unauthorized)?;
         let user = user::Entity::find_by_id(row.user_id)
             .one(&self.db)
             .await?
             .filter(|u| !u.disabled)
             .ok_or(AccountError::Unauthorized)?;
-        Ok(current(user))
+        let user = current(user);
+        self.signed_in.keep(digest, user.clone(), row.expires_at);
+        Ok(user)
     }
 
     async fn find_by_phone(&self, phone: &Phone) -> Result<Option<user::Model>, DbErr> {
@@ -290,6 +300,7 @@ impl Accounts {
             model.display_name = Set(name.0.clone());
             model.password_hash = Set(hash);
             let updated = model.update(&self.db).await?;
+            self.signed_in.forget_user(updated.id);
             return Ok(updated.id);
         }
         let root = self.regions.root_code().ok_or(AccountError::NoRegions)?;
@@ -361,6 +372,7 @@ impl Accounts {
         model.password_hash = Set(hash);
         model.update(&self.db).await?;
         auth_token::Entity::delete_many().filter(auth_token::Column::UserId.eq(user_id)).exec(&self.db).await?;
+        self.signed_in.forget_user(user_id);
         Ok(password)
     }
 
@@ -373,6 +385,7 @@ impl Accounts {
         if disabled {
             auth_token::Entity::delete_many().filter(auth_token::Column::UserId.eq(user_id)).exec(&self.db).await?;
         }
+        self.signed_in.forget_user(user_id);
         Ok(())
     }
 
@@ -381,6 +394,7 @@ impl Accounts {
         let mut model: user::ActiveModel = row.into();
         model.role = Set(Role::Admin.as_str().to_owned());
         model.update(&self.db).await?;
+        self.signed_in.forget_user(user_id);
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
 //! Campaigns, quiz sessions (draw, answers, deadlines, grading), practice, the daily question and
 //! the mistake book. Every quiz rule lives in this module; `api/` only translates HTTP.
 
+mod cache;
 pub mod campaign;
 pub mod clock;
+mod commit;
 pub mod draw;
 pub mod grading;
 mod practice;
@@ -70,6 +72,9 @@ pub struct Quiz {
     /// Answers up to this long after the deadline still count (network delay on weak links).
     grace: chrono::Duration,
     answers_accepted: Arc<AtomicU64>,
+    answer_log: commit::AnswerLog,
+    sessions: Arc<cache::SessionCache>,
+    campaigns: Arc<cache::CampaignCache>,
 }
 
 impl Quiz {
@@ -81,7 +86,17 @@ impl Quiz {
         grace_secs: u32,
         answers_accepted: Arc<AtomicU64>,
     ) -> Self {
-        Self { db, banks, scores, clock, grace: chrono::Duration::seconds(i64::from(grace_secs)), answers_accepted }
+        Self {
+            answer_log: commit::AnswerLog::start(db.clone()),
+            db,
+            banks,
+            scores,
+            clock,
+            grace: chrono::Duration::seconds(i64::from(grace_secs)),
+            answers_accepted,
+            sessions: Arc::default(),
+            campaigns: Arc::default(),
+        }
     }
 
     pub fn scores(&self) -> &Scores {
@@ -193,6 +208,7 @@ impl Quiz {
                 })?
             }
         };
+        self.campaigns.clear();
         Ok(CampaignView::new(&Campaign::from_row(saved), now, None))
     }
 

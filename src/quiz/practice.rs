@@ -75,7 +75,7 @@ pub struct PracticePack {
 }
 
 /// Right answers in a row that take a question out of the mistake book.
-const CLEARS_AFTER: i32 = 2;
+pub(super) const CLEARS_AFTER: i32 = 2;
 
 fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuestion {
     let options = options_shown(q, order);

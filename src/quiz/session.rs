@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::campaign::{Campaign, CampaignState, Reveal};
 use super::clock::shanghai_day;
+use super::commit::{AnswerWrite, Stored};
 use super::draw::{draw_questions, fresh_seed, seed_hex};
 use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::{Questions, Quiz, QuizError};
@@ -122,6 +123,10 @@ pub(super) fn options_shown(q: &IndexedQuestion, order: &Permutation) -> Vec<Opt
         .collect()
 }
 
+fn is_session_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn in_progress_key(user_id: i64, campaign_id: i64) -> String {
     format!("{user_id}:{campaign_id}")
 }
@@ -174,22 +179,20 @@ impl Quiz {
             duration_ms: None,
             in_progress_key: Some(in_progress_key(user_id, campaign.id)),
         };
-        let rows: Vec<session_question::ActiveModel> = drawn
+        let drawn_rows: Vec<session_question::Model> = drawn
             .iter()
             .enumerate()
-            .map(|(position, d)| {
-                session_question::Model {
-                    session_id: id.clone(),
-                    position: i32::try_from(position + 1).unwrap_or(i32::MAX),
-                    revision_id: d.revision_id,
-                    permutation: d.order.code(),
-                    choice: None,
-                    correct: None,
-                    answered_at: None,
-                }
-                .into()
+            .map(|(position, d)| session_question::Model {
+                session_id: id.clone(),
+                position: i32::try_from(position + 1).unwrap_or(i32::MAX),
+                revision_id: d.revision_id,
+                permutation: d.order.code(),
+                choice: None,
+                correct: None,
+                answered_at: None,
             })
             .collect();
+        let rows: Vec<session_question::ActiveModel> = drawn_rows.iter().cloned().map(Into::into).collect();
 
         let txn = self.db.begin().await?;
         let inserted = quiz_session::Entity::insert(quiz_session::ActiveModel::from(session.clone())).exec(&txn).await;
@@ -204,7 +207,9 @@ impl Quiz {
         }
         session_question::Entity::insert_many(rows).exec(&txn).await?;
         txn.commit().await?;
-        self.view(&session, &campaign).await
+        self.sessions.keep(&session, &drawn_rows);
+        let questions = self.questions_for(drawn_rows.iter().map(|r| r.revision_id)).await?;
+        self.view_of(&session, &campaign, &drawn_rows, &questions).await
     }
 
     /// (bank, key) of every question in the user's earlier attempts at this campaign.
@@ -236,9 +241,8 @@ impl Quiz {
     }
 
     /// A session of this user (another user's is "not found"); finishes it if its time ran out.
-    async fn own_session(&self, user_id: i64, id: &str) -> Result<(quiz_session::Model, Campaign), QuizError> {
-        let valid_id = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
-        if !valid_id {
+    async fn own_session(&self, user_id: i64, id: &str) -> Result<(quiz_session::Model, Arc<Campaign>), QuizError> {
+        if !is_session_id(id) {
             return Err(QuizError::NotFound);
         }
         let session = quiz_session::Entity::find_by_id(id.to_owned())
@@ -246,15 +250,61 @@ impl Quiz {
             .await?
             .filter(|s| s.user_id == user_id)
             .ok_or(QuizError::NotFound)?;
-        let row =
-            campaign_row::Entity::find_by_id(session.campaign_id).one(&self.db).await?.ok_or(QuizError::NotFound)?;
-        let campaign = Campaign::from_row(row);
-        let now = self.now();
-        if session.finished_at.is_none() && self.expired(&session, now) {
-            let finished = self.finish_row(&session, &campaign, now).await?;
+        self.settled(session).await
+    }
+
+    /// The session with its campaign, finished first if its time ran out.
+    async fn settled(&self, session: quiz_session::Model) -> Result<(quiz_session::Model, Arc<Campaign>), QuizError> {
+        let campaign = self.campaign_by_id(session.campaign_id).await?;
+        if session.finished_at.is_none() && self.expired(&session, self.now()) {
+            let finished = self.finish_row(&session, &campaign, self.now()).await?;
             return Ok((finished, campaign));
         }
         Ok((session, campaign))
+    }
+
+    /// A campaign by id, from the short-lived cache or SQL.
+    async fn campaign_by_id(&self, id: i64) -> Result<Arc<Campaign>, QuizError> {
+        if let Some(campaign) = self.campaigns.get(id) {
+            return Ok(campaign);
+        }
+        let row = campaign_row::Entity::find_by_id(id).one(&self.db).await?.ok_or(QuizError::NotFound)?;
+        let campaign = Arc::new(Campaign::from_row(row));
+        self.campaigns.keep(Arc::clone(&campaign));
+        Ok(campaign)
+    }
+
+    /// The session and the question at `position`, from the cache of sessions in progress or SQL.
+    async fn session_question(
+        &self,
+        user_id: i64,
+        id: &str,
+        position: i32,
+    ) -> Result<(quiz_session::Model, session_question::Model, Arc<Campaign>), QuizError> {
+        if !is_session_id(id) {
+            return Err(QuizError::NotFound);
+        }
+        let (session, question) = match self.sessions.question(id, position) {
+            Some((session, question)) => (session, question),
+            None => {
+                let session = quiz_session::Entity::find_by_id(id.to_owned()).one(&self.db).await?;
+                let session = session.filter(|s| s.user_id == user_id).ok_or(QuizError::NotFound)?;
+                let rows = session_question::Entity::find()
+                    .filter(session_question::Column::SessionId.eq(id))
+                    .order_by_asc(session_question::Column::Position)
+                    .all(&self.db)
+                    .await?;
+                self.sessions.keep(&session, &rows);
+                let question = rows.into_iter().find(|q| q.position == position);
+                (session, question)
+            }
+        };
+        if session.user_id != user_id {
+            return Err(QuizError::NotFound);
+        }
+        let question = question.ok_or(QuizError::NotFound)?;
+        let (session, campaign) = self.settled(session).await?;
+        Ok((session, question, campaign))
     }
 
     pub async fn session(&self, user_id: i64, id: &str) -> Result<SessionView, QuizError> {
@@ -300,9 +350,19 @@ impl Quiz {
 
     async fn view(&self, session: &quiz_session::Model, campaign: &Campaign) -> Result<SessionView, QuizError> {
         let (rows, questions) = self.drawn(&session.id).await?;
+        self.view_of(session, campaign, &rows, &questions).await
+    }
+
+    async fn view_of(
+        &self,
+        session: &quiz_session::Model,
+        campaign: &Campaign,
+        rows: &[session_question::Model],
+        questions: &Questions,
+    ) -> Result<SessionView, QuizError> {
         let finished = session.finished_at.is_some();
         let mut views = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows {
             let Some(q) = questions.get(&row.revision_id) else { continue };
             let order = Permutation::from_code(&row.permutation).unwrap_or_else(|| Permutation::identity(0));
             // The key may be shown once this question is answered (after_each) or the session is over.
@@ -321,7 +381,7 @@ impl Quiz {
                 basis: reveal.then(|| q.basis.clone()),
             });
         }
-        let result = if finished { Some(self.result(session, campaign, &rows, &questions).await?) } else { None };
+        let result = if finished { Some(self.result(session, campaign, rows, questions).await?) } else { None };
         Ok(SessionView {
             id: session.id.clone(),
             campaign: campaign.slug.clone(),
@@ -340,6 +400,7 @@ impl Quiz {
     }
 
     /// Records one answer. Final per position; the same choice again is answered the same way.
+    /// The reply waits until the answer is committed (in a group commit with its neighbours).
     pub async fn answer(
         &self,
         user_id: i64,
@@ -347,21 +408,17 @@ impl Quiz {
         position: u32,
         raw: &RawChoice,
     ) -> Result<AnswerOutcome, QuizError> {
-        let (session, campaign) = self.own_session(user_id, id).await?;
         let position = i32::try_from(position).map_err(|_| QuizError::NotFound)?;
-        let row = session_question::Entity::find_by_id((session.id.clone(), position))
-            .one(&self.db)
-            .await?
-            .ok_or(QuizError::NotFound)?;
+        let (session, row, campaign) = self.session_question(user_id, id, position).await?;
         let questions = self.questions_for(std::iter::once(row.revision_id)).await?;
-        let q = questions.get(&row.revision_id).ok_or(QuizError::NotFound)?.clone();
+        let q = questions.get(&row.revision_id).ok_or(QuizError::NotFound)?;
         let order = Permutation::from_code(&row.permutation).unwrap_or_else(|| Permutation::identity(0));
         let shown = if q.kind == QuestionKind::Judge { 0 } else { order.0.len() };
         let choice = Choice::parse(raw, q.kind, shown).map_err(QuizError::InvalidChoice)?;
 
         if let Some(stored) = &row.choice {
             return if *stored == choice.code() {
-                Ok(self.outcome(&campaign, &session, &q, &order, row.correct.unwrap_or(false), session.score))
+                Ok(self.outcome(&campaign, q, &order, row.correct.unwrap_or(false), session.score))
             } else {
                 Err(QuizError::AlreadyAnswered)
             };
@@ -373,42 +430,38 @@ impl Quiz {
 
         let now = self.now();
         let correct = grade(&q.answer, &order, &choice);
-        let points = if correct { i32::try_from(campaign.points_per_question).unwrap_or(0) } else { 0 };
-        let txn = self.db.begin().await?;
-        let stored = session_question::Entity::update_many()
-            .col_expr(session_question::Column::Choice, Expr::value(choice.code()))
-            .col_expr(session_question::Column::Correct, Expr::value(correct))
-            .col_expr(session_question::Column::AnsweredAt, Expr::value(now))
-            .filter(session_question::Column::SessionId.eq(session.id.clone()))
-            .filter(session_question::Column::Position.eq(position))
-            .filter(session_question::Column::Choice.is_null())
-            .exec(&txn)
-            .await?;
-        let counted = quiz_session::Entity::update_many()
-            .col_expr(quiz_session::Column::Score, Expr::col(quiz_session::Column::Score).add(points))
-            .col_expr(quiz_session::Column::Correct, Expr::col(quiz_session::Column::Correct).add(i32::from(correct)))
-            .filter(quiz_session::Column::Id.eq(session.id.clone()))
-            .filter(quiz_session::Column::FinishedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if stored.rows_affected != 1 || counted.rows_affected != 1 {
-            // A concurrent request answered or finished first: settle by what is stored now.
-            txn.rollback().await?;
-            return Box::pin(self.answer(user_id, id, u32::try_from(position).unwrap_or(0), raw)).await;
+        let write = AnswerWrite {
+            session_id: session.id.clone(),
+            position,
+            choice: choice.code(),
+            correct,
+            points: if correct { i32::try_from(campaign.points_per_question).unwrap_or(0) } else { 0 },
+            at: now,
+            user_id,
+            bank_key: q.bank_key.clone(),
+            key: q.key.clone(),
+            revision_id: q.revision_id,
+        };
+        match self.answer_log.store(write).await? {
+            Stored::Counted(after) => {
+                // Committed: from here on nothing can lose the answer.
+                self.answers_accepted.fetch_add(1, Ordering::Relaxed);
+                self.sessions.answered(&after, position, &choice.code(), correct, now);
+                self.scores.record_answer(&after, after.score, now).await;
+                Ok(self.outcome(&campaign, q, &order, correct, after.score))
+            }
+            Stored::Raced => {
+                // Another request (maybe on another instance) answered or finished first:
+                // settle by what SQL holds now.
+                self.sessions.forget(id);
+                Box::pin(self.answer(user_id, id, u32::try_from(position).unwrap_or(0), raw)).await
+            }
         }
-        txn.commit().await?;
-        // Stored: from here on nothing can lose the answer.
-        self.answers_accepted.fetch_add(1, Ordering::Relaxed);
-        let score = session.score + points;
-        self.scores.record_answer(&session, score, now).await;
-        self.note_for_mistake_book(user_id, &q, correct).await;
-        Ok(self.outcome(&campaign, &session, &q, &order, correct, score))
     }
 
     fn outcome(
         &self,
         campaign: &Campaign,
-        _session: &quiz_session::Model,
         q: &IndexedQuestion,
         order: &Permutation,
         correct: bool,
@@ -453,6 +506,7 @@ impl Quiz {
             .filter(quiz_session::Column::FinishedAt.is_null())
             .exec(&self.db)
             .await?;
+        self.sessions.forget(&session.id);
         let stored =
             quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?;
         self.scores.record_finish(&stored, campaign).await;
@@ -472,6 +526,7 @@ impl Quiz {
     /// Finishes every session whose time ran out (the sweeper calls this now and then).
     pub async fn sweep_expired(&self) -> Result<usize, QuizError> {
         let now = self.now();
+        self.sessions.forget_ended(now - self.grace);
         let overdue = quiz_session::Entity::find()
             .filter(quiz_session::Column::FinishedAt.is_null())
             .filter(quiz_session::Column::Deadline.lt(now - self.grace))
