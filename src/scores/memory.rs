@@ -67,14 +67,16 @@ impl Counters for MemoryStore {
 
 // ---------- leaderboards ----------
 
-use std::collections::{BTreeSet, HashMap as Map};
+use std::collections::HashMap as Map;
+
+use super::ranked_set::RankedSet;
 
 use super::{Board, BoardUpdate, Entry, LiveScores, Ranked};
 
 #[derive(Default)]
 struct BoardSet {
     /// (score, member): the same order Redis keeps.
-    order: BTreeSet<(i64, String)>,
+    order: RankedSet<(i64, String)>,
     who: Map<i64, (i64, String)>,
     sum: i64,
 }
@@ -134,11 +136,10 @@ impl LiveScores for MemoryStore {
             let Some(set) = c.boards.get(&board.name()) else { return (Vec::new(), 0) };
             let rows = set
                 .order
-                .iter()
-                .enumerate()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .iter_from(usize::try_from(offset).unwrap_or(usize::MAX))
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .filter_map(|(i, key)| row(set, i as u64 + 1, key, &c.cards))
+                .zip(offset + 1..)
+                .filter_map(|(key, rank)| row(set, rank, key, &c.cards))
                 .collect();
             (rows, set.order.len() as u64)
         }))
@@ -148,8 +149,7 @@ impl LiveScores for MemoryStore {
         Ok(self.with_campaign(campaign, |c| {
             let set = c.boards.get(&board.name())?;
             let key = set.who.get(&user)?;
-            // BTreeSet has no rank query: count what sorts before (O(N), fine for one machine).
-            let rank = set.order.range(..key.clone()).count() as u64 + 1;
+            let rank = set.order.rank(key)? as u64 + 1;
             row(set, rank, key, &c.cards)
         }))
     }

@@ -6,6 +6,7 @@
 pub mod board;
 pub mod live;
 pub mod memory;
+mod ranked_set;
 pub mod redis;
 pub mod service;
 

@@ -234,7 +234,7 @@ impl LiveScores for RedisStore {
                 .query_async(&mut conn)
                 .await?;
             if !keys.is_empty() {
-                redis::cmd("DEL").arg(&keys).query_async::<i64>(&mut conn).await?;
+                redis::cmd("UNLINK").arg(&keys).query_async::<i64>(&mut conn).await?;
             }
             cursor = next;
             if cursor == 0 {
