@@ -90,7 +90,7 @@ bootstrap_admin_phone = "19900000000"
 login_max_failures_per_phone = 5
 login_max_failures_per_address = 50
 login_window_secs = 900
-password_hash_concurrency = 2
+password_hash_concurrency = 0
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
 answer_grace_secs = 5
@@ -142,8 +142,8 @@ impl RawSettings {
         if !(10..=86_400).contains(&self.login_window_secs) {
             return Err(ConfigError::new("login_window_secs", "must be between 10 and 86400"));
         }
-        if !(1..=64).contains(&self.password_hash_concurrency) {
-            return Err(ConfigError::new("password_hash_concurrency", "must be between 1 and 64"));
+        if self.password_hash_concurrency > 64 {
+            return Err(ConfigError::new("password_hash_concurrency", "must be between 0 (half the cores) and 64"));
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.json_limit_bytes) {
             return Err(ConfigError::new("json_limit_bytes", "must be between 1 KiB and 16 MiB"));
@@ -167,7 +167,11 @@ impl RawSettings {
             login_max_failures_per_phone: self.login_max_failures_per_phone,
             login_max_failures_per_address: self.login_max_failures_per_address,
             login_window_secs: self.login_window_secs,
-            password_hash_concurrency: self.password_hash_concurrency,
+            // Half the cores by default: a sign-in flood must leave the other half to the quiz.
+            password_hash_concurrency: match self.password_hash_concurrency {
+                0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+                n => n,
+            },
             json_limit_bytes: self.json_limit_bytes,
             upload_limit_bytes: self.upload_limit_bytes,
             answer_grace_secs: self.answer_grace_secs,

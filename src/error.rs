@@ -181,8 +181,15 @@ impl<'r> Responder<'r, 'static> for ApiError {
         let body = self.body().to_string();
         let mut response = Response::build();
         response.status(self.status()).header(ContentType::JSON).sized_body(body.len(), Cursor::new(body));
-        if let Self::TooManyAttempts { retry_after_secs } = self {
-            response.header(Header::new("Retry-After", retry_after_secs.max(1).to_string()));
+        match self {
+            Self::TooManyAttempts { retry_after_secs } => {
+                response.header(Header::new("Retry-After", retry_after_secs.max(1).to_string()));
+            }
+            // Overload or a lost database: worth another try shortly.
+            Self::Unavailable(_) => {
+                response.header(Header::new("Retry-After", "2"));
+            }
+            _ => {}
         }
         Ok(response.finalize())
     }

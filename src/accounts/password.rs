@@ -63,11 +63,19 @@ pub enum HashError {
     Join(#[from] tokio::task::JoinError),
     #[error("hashing pool closed")]
     Closed,
+    #[error("too many sign-ins waiting for the password check")]
+    Busy,
 }
+
+/// Sign-ins allowed to wait per hashing slot; past that a flood is turned away at once (503)
+/// instead of queueing for seconds while residents mid-quiz wait behind it.
+const WAITING_PER_SLOT: usize = 16;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    max_waiting: usize,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
     /// Verified when the phone is unknown, so timing does not tell which phones are registered.
     dummy_hash: Arc<str>,
 }
@@ -85,18 +93,40 @@ fn hash_blocking(password: &str) -> Result<String, HashError> {
 impl PasswordHasher {
     pub async fn new(concurrency: usize) -> Result<Self, HashError> {
         let dummy = tokio::task::spawn_blocking(|| hash_blocking("pufa-dummy-password")).await??;
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy.into() })
+        let concurrency = concurrency.max(1);
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            max_waiting: concurrency * WAITING_PER_SLOT,
+            waiting: Arc::default(),
+            dummy_hash: dummy.into(),
+        })
+    }
+
+    /// A hashing slot; `Busy` when too many are already waiting for one.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, HashError> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Ok(permit);
+        }
+        let ahead = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let permit = if ahead >= self.max_waiting {
+            Err(HashError::Busy)
+        } else {
+            self.permits.acquire().await.map_err(|_| HashError::Closed)
+        };
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        permit
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Closed)?;
+        let _slot = self.slot().await?;
         let password = password.0.clone();
         tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
     }
 
     /// Checks `password` against `stored` (or against a dummy hash when there is no account).
     pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Closed)?;
+        let _slot = self.slot().await?;
         let exists = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.0.clone();
@@ -104,5 +134,40 @@ impl PasswordHasher {
             tokio::task::spawn_blocking(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok())
                 .await?;
         Ok(exists && matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HashError, Password, PasswordHasher, WAITING_PER_SLOT};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sign_in_flood_past_the_queue_is_turned_away_at_once() {
+        let hasher = PasswordHasher::new(1).await.expect("hasher");
+        let password = Password::parse("flood-password-1".into()).expect("password");
+        let stored = hasher.hash(&password).await.expect("hash");
+        let attempts: Vec<_> = (0..60)
+            .map(|_| {
+                let (hasher, password, stored) = (hasher.clone(), Password(password.0.clone()), stored.clone());
+                tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    (hasher.verify(&password, Some(&stored)).await, started.elapsed())
+                })
+            })
+            .collect();
+        let (mut verified, mut busy) = (0, 0);
+        for attempt in attempts {
+            match attempt.await.expect("task") {
+                (Ok(true), _) => verified += 1,
+                (Err(HashError::Busy), waited) => {
+                    busy += 1;
+                    assert!(waited.as_millis() < 500, "a turned-away sign-in must not wait: {waited:?}");
+                }
+                (other, _) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(verified > WAITING_PER_SLOT, "the queue must serve at least its own length: {verified}");
+        assert!(busy > 0, "60 at once on one slot must turn some away");
+        assert_eq!(verified + busy, 60);
     }
 }

@@ -4,7 +4,7 @@ use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::de::DeserializeOwned;
 
-use crate::accounts::{AccountError, Accounts, CurrentUser, Token};
+use crate::accounts::{AccountError, Accounts, CurrentUser, HashError, Token};
 use crate::config::Settings;
 use crate::error::{ApiError, remember};
 
@@ -145,6 +145,9 @@ impl From<AccountError> for ApiError {
             },
             AccountError::NoSuchUser => ApiError::NotFound,
             AccountError::Db(e) => ApiError::from(e),
+            AccountError::Hash(HashError::Busy) => {
+                ApiError::Unavailable("登录的人太多，请稍后再试 (too many sign-ins at once; try again shortly)")
+            }
             AccountError::Hash(e) => ApiError::internal("password hashing", &e),
         }
     }
