@@ -38,6 +38,7 @@ on_every_database!(
     a_resident_plays_the_whole_campaign_story,
     answers_are_final_idempotent_and_checked,
     twenty_concurrent_starts_yield_exactly_one_session,
+    two_instances_share_one_session_and_sql_settles_every_race,
 );
 
 async fn a_resident_plays_the_whole_campaign_story(app: TestApp) {
@@ -482,4 +483,48 @@ async fn practice_the_daily_question_and_the_mistake_book() {
     assert_eq!(app.get("/api/v1/me/mistakes", Some(&token)).await.body, json!([]));
     let forged = app.post("/api/v1/practice/answers", json!({"question_id": "999999-0123", "choice": "A"}), None).await;
     assert_eq!(forged.status, Status::NotFound);
+}
+
+/// Two pufa processes behind one load balancer: a resident's requests land on either. Each keeps
+/// its own cache of sessions in progress; SQL must settle every disagreement.
+async fn two_instances_share_one_session_and_sql_settles_every_race(a: TestApp) {
+    let database = a.database_url();
+    let b = TestApp::start_with(a.sql, a.live, |f| f.merge(("database_url", database))).await.expect("second instance");
+    let token = a.register("13812340031", "password-1").await;
+    let session = start(&a, &token).await.body;
+    let id = session["id"].as_str().expect("id");
+    let singles: Vec<&Value> =
+        session["questions"].as_array().expect("qs").iter().filter(|q| q["kind"] == "single").collect();
+    let path = |q: &Value| format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
+
+    // Instance A has the session cached as unanswered; the answer arrives at B.
+    let on_b = b.put(&path(singles[0]), json!({"choice": "B"}), Some(&token)).await;
+    assert_eq!(on_b.status, Status::Ok, "{}", on_b.body);
+    let changed_on_a = a.put(&path(singles[0]), json!({"choice": "C"}), Some(&token)).await;
+    assert_eq!((changed_on_a.status, changed_on_a.error_code()), (Status::Conflict, "already_answered"));
+    let replay_on_a = a.put(&path(singles[0]), json!({"choice": "B"}), Some(&token)).await;
+    assert_eq!((replay_on_a.status, &replay_on_a.body), (Status::Ok, &on_b.body), "A now knows B's answer");
+
+    // A wrong answer enters the mistake book whichever instance took it.
+    let on_a = a.put(&path(singles[1]), json!({"choice": "A"}), Some(&token)).await;
+    assert_eq!(on_a.status, Status::Ok);
+    let wrong = [&on_b, &on_a].iter().filter(|r| r.body["correct"] == false).count();
+    let mistakes = b.get("/api/v1/me/mistakes", Some(&token)).await;
+    assert_eq!(mistakes.body.as_array().expect("list").len(), wrong, "{}", mistakes.body);
+
+    // B finishes; A, whose cache still says "in progress", must not count a late answer.
+    let result = b.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
+    assert_eq!(result.status, Status::Ok);
+    let late = a.put(&path(singles[2]), json!({"choice": "A"}), Some(&token)).await;
+    assert_eq!(late.status, Status::Conflict, "{}", late.body);
+    let again = a.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
+    assert_eq!(again.body["score"], result.body["score"]);
+    let answered = pufa::db::entity::session_question::Entity::find()
+        .all(a.db())
+        .await
+        .expect("rows")
+        .into_iter()
+        .filter(|q| q.session_id == id && q.choice.is_some())
+        .count();
+    assert_eq!(answered, 2, "exactly the two acknowledged answers are stored");
 }
