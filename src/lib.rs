@@ -59,6 +59,12 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
             rocket::fs::FileServer::new(static_dir, rocket::fs::Options::Index | rocket::fs::Options::Missing).rank(20),
         )
         .attach(api::static_files::StaticDelivery)
+        .attach(
+            rocket::shield::Shield::default()
+                .enable(rocket::shield::Frame::Deny)
+                .enable(rocket::shield::Referrer::NoReferrer),
+        )
+        .attach(api::headers::ContentSecurityPolicy)
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {

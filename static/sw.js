@@ -1,7 +1,7 @@
 // Service worker: the app shell works offline; API answers are never cached here (campaign
 // answer keys must never sit in a cache). The offline practice pack lives in localStorage.
-const SHELL = 'pufa-shell-v2';
-const FILES = ['/', '/index.html', '/app.js?v=2', '/style.css?v=2', '/offline.html', '/manifest.webmanifest',
+const SHELL = 'pufa-shell-v3';
+const FILES = ['/', '/index.html', '/app.js?v=2', '/style.css?v=3', '/offline.html', '/manifest.webmanifest',
   '/icons/icon-192.png', '/icons/icon-512.png'];
 
 self.addEventListener('install', (event) => {

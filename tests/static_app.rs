@@ -12,7 +12,7 @@ async fn the_app_shell_is_served_compressed_with_the_right_caching() {
     for (path, mime, cache) in [
         ("/", "text/html", "no-cache"),
         ("/app.js?v=2", "text/javascript", "immutable"),
-        ("/style.css?v=2", "text/css", "immutable"),
+        ("/style.css?v=3", "text/css", "immutable"),
         ("/sw.js", "text/javascript", "no-cache"),
         ("/manifest.webmanifest", "application/manifest+json", "no-cache"),
     ] {
@@ -26,7 +26,7 @@ async fn the_app_shell_is_served_compressed_with_the_right_caching() {
         assert!(res.headers().get_one("Cache-Control").is_some_and(|c| c.contains(cache)), "{path}");
         assert_eq!(res.headers().get_one("Content-Encoding"), Some("gzip"), "{path}");
         let body = res.into_bytes().await.expect("body");
-        if ["/", "/app.js?v=2", "/style.css?v=2"].contains(&path) {
+        if ["/", "/app.js?v=2", "/style.css?v=3"].contains(&path) {
             total_gzip += body.len();
         }
     }

@@ -402,3 +402,25 @@ async fn reloading_regions_never_loses_a_residents_village() {
     assert_eq!(late.error_code(), "unknown_region");
     let _ = bearer;
 }
+
+#[rocket::async_test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::plain().await;
+    let token = app.register("13812349901", "password-1").await;
+    let replies = [
+        ("the app shell", app.get("/", None).await),
+        ("a script", app.get("/app.js?v=2", None).await),
+        ("health", app.get("/healthz", None).await),
+        ("an API read", app.get("/api/v1/me", Some(&token)).await),
+        ("a 401", app.get("/api/v1/admin/banks", None).await),
+        ("a 404", app.get("/api/v1/nothing-here", None).await),
+        ("a 422", app.post("/api/v1/auth/register", json!({"phone": 1}), None).await),
+    ];
+    for (what, reply) in &replies {
+        let csp = reply.header("Content-Security-Policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{what}: CSP {csp:?}");
+        assert_eq!(reply.header("X-Content-Type-Options"), Some("nosniff"), "{what}");
+        assert_eq!(reply.header("X-Frame-Options"), Some("DENY"), "{what}");
+        assert_eq!(reply.header("Referrer-Policy"), Some("no-referrer"), "{what}");
+    }
+}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod banks;
 pub mod guards;
+pub mod headers;
 pub mod quiz;
 pub mod scores;
 pub mod static_files;
