@@ -35,6 +35,8 @@ struct RawSettings {
     login_max_failures_per_phone: u32,
     login_max_failures_per_address: u32,
     login_window_secs: u64,
+    registrations_per_address_per_hour: u32,
+    answers_per_minute: u32,
     password_hash_concurrency: usize,
     json_limit_bytes: u64,
     upload_limit_bytes: u64,
@@ -56,6 +58,10 @@ pub struct Settings {
     pub login_max_failures_per_phone: u32,
     pub login_max_failures_per_address: u32,
     pub login_window_secs: u64,
+    /// Accounts one address may create per hour (a village meeting shares one address).
+    pub registrations_per_address_per_hour: u32,
+    /// Answers one resident may send per minute, in bursts of up to a third of it (0: no limit).
+    pub answers_per_minute: u32,
     pub password_hash_concurrency: usize,
     pub json_limit_bytes: u64,
     pub upload_limit_bytes: u64,
@@ -90,6 +96,8 @@ bootstrap_admin_phone = "19900000000"
 login_max_failures_per_phone = 5
 login_max_failures_per_address = 50
 login_window_secs = 900
+registrations_per_address_per_hour = 300
+answers_per_minute = 120
 password_hash_concurrency = 0
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
@@ -142,6 +150,9 @@ impl RawSettings {
         if !(10..=86_400).contains(&self.login_window_secs) {
             return Err(ConfigError::new("login_window_secs", "must be between 10 and 86400"));
         }
+        if self.registrations_per_address_per_hour == 0 {
+            return Err(ConfigError::new("registrations_per_address_per_hour", "must be at least 1"));
+        }
         if self.password_hash_concurrency > 64 {
             return Err(ConfigError::new("password_hash_concurrency", "must be between 0 (half the cores) and 64"));
         }
@@ -167,6 +178,8 @@ impl RawSettings {
             login_max_failures_per_phone: self.login_max_failures_per_phone,
             login_max_failures_per_address: self.login_max_failures_per_address,
             login_window_secs: self.login_window_secs,
+            registrations_per_address_per_hour: self.registrations_per_address_per_hour,
+            answers_per_minute: self.answers_per_minute,
             // Half the cores by default: a sign-in flood must leave the other half to the quiz.
             password_hash_concurrency: match self.password_hash_concurrency {
                 0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),

@@ -119,6 +119,7 @@ impl State {
             per_phone: settings.login_max_failures_per_phone,
             per_address: settings.login_max_failures_per_address,
             window_secs: settings.login_window_secs,
+            registrations_per_address_per_hour: settings.registrations_per_address_per_hour,
         };
         let accounts = Accounts::new(db.clone(), hasher, live.clone(), regions, limits, settings.token_ttl);
         if let Some(password) = accounts.ensure_admin(&settings.bootstrap_admin_phone).await? {
@@ -134,8 +135,15 @@ impl State {
             import_question_bank(&banks, &settings.question_bank_dir).await;
         }
         let scores = scores::Scores::new(db.clone(), live.clone(), accounts.regions().clone());
-        let quiz =
-            Quiz::new(db.clone(), banks.clone(), scores.clone(), clock, settings.answer_grace_secs, answers_accepted);
+        let quiz = Quiz::new(
+            db.clone(),
+            banks.clone(),
+            scores.clone(),
+            clock,
+            settings.answer_grace_secs,
+            settings.answers_per_minute,
+            answers_accepted,
+        );
         if settings.import_on_start {
             import_campaigns(&quiz, &settings.question_bank_dir.join("campaigns")).await;
         }

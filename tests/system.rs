@@ -424,3 +424,42 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(reply.header("Referrer-Policy"), Some("no-referrer"), "{what}");
     }
 }
+
+#[rocket::async_test]
+async fn one_address_creating_accounts_in_bulk_is_slowed_and_answers_keep_a_human_pace() {
+    let app = TestApp::start_with(Sql::Sqlite, Live::Memory, |f| {
+        f.merge(("registrations_per_address_per_hour", 3)).merge(("answers_per_minute", 6))
+    })
+    .await
+    .expect("app");
+    let register_from = |phone: &'static str, address: &'static str| {
+        let body = register_body(json!(phone), json!("password-1"), json!("居民"));
+        app.client
+            .post("/api/v1/auth/register")
+            .header(ContentType::JSON)
+            .remote(address.parse().expect("address"))
+            .body(body)
+            .dispatch()
+    };
+    for phone in ["13812349911", "13812349912", "13812349913"] {
+        assert_eq!(register_from(phone, "10.1.1.1:4000").await.status(), Status::Created);
+    }
+    let fourth = register_from("13812349914", "10.1.1.1:4001").await;
+    assert_eq!(fourth.status(), Status::TooManyRequests);
+    assert!(fourth.headers().get_one("Retry-After").is_some());
+    assert_eq!(register_from("13812349915", "10.2.2.2:4000").await.status(), Status::Created, "another address");
+
+    // Six answers a minute, bursts of two: the third answer at once must wait.
+    let token = app.login("13812349915", "password-1").await.body["token"].as_str().expect("token").to_owned();
+    let session = app.post("/api/v1/campaigns/2023-civil-code-month/sessions", json!(null), Some(&token)).await.body;
+    let id = session["id"].as_str().expect("id");
+    let mut statuses = Vec::new();
+    for q in session["questions"].as_array().expect("qs").iter().take(3) {
+        let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+        let path = format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
+        let reply = app.put(&path, json!({ "choice": choice }), Some(&token)).await;
+        statuses.push((reply.status, reply.header("Retry-After").map(str::to_owned)));
+    }
+    assert_eq!(statuses[..2], [(Status::Ok, None), (Status::Ok, None)]);
+    assert_eq!(statuses[2], (Status::TooManyRequests, Some("10".to_owned())));
+}

@@ -134,6 +134,7 @@ pub struct LoginLimits {
     pub per_phone: u32,
     pub per_address: u32,
     pub window_secs: u64,
+    pub registrations_per_address_per_hour: u32,
 }
 
 /// The accounts service: every account rule lives here.
@@ -174,7 +175,18 @@ impl Accounts {
         }
     }
 
-    pub async fn register(&self, new: NewResident) -> Result<SignedIn, AccountError> {
+    pub async fn register(&self, new: NewResident, address: Option<IpAddr>) -> Result<SignedIn, AccountError> {
+        if let Some(address) = address {
+            // Counted before the work: a script creating accounts is stopped before Argon2 runs.
+            let key = throttle_key("register", &address.to_string());
+            match self.live.hit(&key, 3600).await {
+                Ok(count) if count.hits > self.limits.registrations_per_address_per_hour => {
+                    return Err(AccountError::TooManyAttempts { retry_after_secs: count.resets_in_secs });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "registration counter unavailable; allowing it"),
+            }
+        }
         let region = self.regions.village_for_registration(&new.region_code).ok_or(AccountError::UnknownRegion)?;
         if self.find_by_phone(&new.phone).await?.is_some() {
             return Err(AccountError::PhoneTaken);

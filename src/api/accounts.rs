@@ -76,11 +76,12 @@ fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn) {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     body: JsonBody<RegisterRequest>,
+    address: Option<IpAddr>,
     accounts: &State<Accounts>,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<(Status, Json<SignedIn>)> {
     let new = NewResident::try_from(body.0)?;
-    let signed_in = accounts.register(new).await?;
+    let signed_in = accounts.register(new, address).await?;
     set_token_cookie(cookies, &signed_in);
     Ok((Status::Created, Json(signed_in)))
 }

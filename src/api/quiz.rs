@@ -72,6 +72,7 @@ impl From<QuizError> for ApiError {
             }
             QuizError::SlugTaken => ApiError::conflict("slug_taken", "a campaign with this slug exists"),
             QuizError::NotEnoughQuestions(e) => ApiError::conflict("not_enough_questions", e.to_string()),
+            QuizError::TooFast { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
             QuizError::Db(e) => ApiError::from(e),
         }
     }

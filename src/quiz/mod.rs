@@ -7,6 +7,7 @@ pub mod clock;
 mod commit;
 pub mod draw;
 pub mod grading;
+mod pace;
 mod practice;
 mod session;
 
@@ -58,6 +59,8 @@ pub enum QuizError {
     CampaignStillOpen,
     #[error("the question bank cannot fill this quiz now: {0}")]
     NotEnoughQuestions(draw::NotEnoughQuestions),
+    #[error("answers are coming too fast")]
+    TooFast { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -75,6 +78,7 @@ pub struct Quiz {
     answer_log: commit::AnswerLog,
     sessions: Arc<cache::SessionCache>,
     campaigns: Arc<cache::CampaignCache>,
+    pace: Arc<pace::AnswerPace>,
 }
 
 impl Quiz {
@@ -84,6 +88,7 @@ impl Quiz {
         scores: Scores,
         clock: Arc<dyn Clock>,
         grace_secs: u32,
+        answers_per_minute: u32,
         answers_accepted: Arc<AtomicU64>,
     ) -> Self {
         Self {
@@ -96,6 +101,7 @@ impl Quiz {
             answers_accepted,
             sessions: Arc::default(),
             campaigns: Arc::default(),
+            pace: Arc::new(pace::AnswerPace::new(answers_per_minute)),
         }
     }
 

@@ -408,7 +408,18 @@ impl Quiz {
         position: u32,
         raw: &RawChoice,
     ) -> Result<AnswerOutcome, QuizError> {
+        self.pace.take(user_id).map_err(|retry_after_secs| QuizError::TooFast { retry_after_secs })?;
         let position = i32::try_from(position).map_err(|_| QuizError::NotFound)?;
+        self.store_answer(user_id, id, position, raw).await
+    }
+
+    async fn store_answer(
+        &self,
+        user_id: i64,
+        id: &str,
+        position: i32,
+        raw: &RawChoice,
+    ) -> Result<AnswerOutcome, QuizError> {
         let (session, row, campaign) = self.session_question(user_id, id, position).await?;
         let questions = self.questions_for(std::iter::once(row.revision_id)).await?;
         let q = questions.get(&row.revision_id).ok_or(QuizError::NotFound)?;
@@ -454,7 +465,7 @@ impl Quiz {
                 // Another request (maybe on another instance) answered or finished first:
                 // settle by what SQL holds now.
                 self.sessions.forget(id);
-                Box::pin(self.answer(user_id, id, u32::try_from(position).unwrap_or(0), raw)).await
+                Box::pin(self.store_answer(user_id, id, position, raw)).await
             }
         }
     }
