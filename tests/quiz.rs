@@ -39,6 +39,7 @@ on_every_database!(
     answers_are_final_idempotent_and_checked,
     twenty_concurrent_starts_yield_exactly_one_session,
     two_instances_share_one_session_and_sql_settles_every_race,
+    a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_answer,
 );
 
 async fn a_resident_plays_the_whole_campaign_story(app: TestApp) {
@@ -527,4 +528,53 @@ async fn two_instances_share_one_session_and_sql_settles_every_race(a: TestApp) 
         .filter(|q| q.session_id == id && q.choice.is_some())
         .count();
     assert_eq!(answered, 2, "exactly the two acknowledged answers are stored");
+}
+
+/// Answers arriving together are committed together; a question still takes exactly one answer,
+/// whether its copies arrive in one commit or several, and the running score counts each once.
+async fn a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_answer(app: TestApp) {
+    let token = app.register("13812340041", "password-1").await;
+    let session = start(&app, &token).await.body;
+    let id = session["id"].as_str().expect("id");
+    let questions = session["questions"].as_array().expect("qs");
+    let singles: Vec<&Value> = questions.iter().filter(|q| q["kind"] == "single").collect();
+    let put = |position: &Value, choice: &str| {
+        app.client
+            .put(format!("/api/v1/sessions/{id}/answers/{position}"))
+            .header(common::bearer(&token))
+            .header(rocket::http::ContentType::JSON)
+            .body(json!({ "choice": choice }).to_string())
+            .dispatch()
+    };
+    // Ten copies of "B" and ten of "C" for one question, and one answer to each of 4 others,
+    // all at once.
+    let mut burst: Vec<_> = (0..20).map(|i| put(&singles[0]["position"], if i % 2 == 0 { "B" } else { "C" })).collect();
+    burst.extend(singles[1..5].iter().map(|q| put(&q["position"], "A")));
+    let replies = rocket::futures::future::join_all(burst).await;
+    let mut first_question = HashMap::new();
+    for (i, reply) in replies.into_iter().enumerate() {
+        let status = reply.status();
+        if i < 20 {
+            *first_question.entry((if i % 2 == 0 { "B" } else { "C" }, status)).or_insert(0) += 1;
+        } else {
+            assert_eq!(status, Status::Ok, "a different question is not held up by the race");
+        }
+    }
+    let b_won = first_question.get(&("B", Status::Ok)) == Some(&10);
+    let (winner, loser) = if b_won { ("B", "C") } else { ("C", "B") };
+    assert_eq!(first_question.get(&(winner, Status::Ok)), Some(&10), "{first_question:?}");
+    assert_eq!(first_question.get(&(loser, Status::Conflict)), Some(&10), "{first_question:?}");
+
+    let rows = pufa::db::entity::session_question::Entity::find().all(app.db()).await.expect("rows");
+    let answered: Vec<_> = rows.iter().filter(|q| q.session_id == id && q.choice.is_some()).collect();
+    assert_eq!(answered.len(), 5);
+    let stored = pufa::db::entity::quiz_session::Entity::find_by_id(id.to_owned())
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("session");
+    let right = answered.iter().filter(|q| q.correct == Some(true)).count();
+    assert_eq!(stored.correct as usize, right, "each stored answer counted once");
+    let finished = app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
+    assert_eq!(finished.body["correct"], json!(right));
 }

@@ -423,7 +423,15 @@ async fn the_api_shows_boards_regions_and_my_rank_without_phones() {
             )
             .await;
         }
-        let live = app.get(&format!("/api/v1/campaigns/{demo}/leaderboard?live=true"), None).await;
+        // The live board is written just after the answer's reply: it shows within moments.
+        let mut live = app.get(&format!("/api/v1/campaigns/{demo}/leaderboard?live=true"), None).await;
+        for _ in 0..50 {
+            if live.body["total"] == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            live = app.get(&format!("/api/v1/campaigns/{demo}/leaderboard?live=true"), None).await;
+        }
         // Earlier players finished (and left the live board); this one is answering now.
         assert_eq!(live.body["total"], 1, "in-progress scores show on the live board");
         assert_eq!(live.body["entries"][0]["display_name"], "牧民");

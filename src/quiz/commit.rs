@@ -6,14 +6,18 @@
 //! SQLite has one writer anyway, so it gets one lane; PostgreSQL commits in parallel, so it gets
 //! several. A session always goes to the same lane, so its answers are stored in order.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict, Query};
+use sea_orm::sea_query::{Expr, Value};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryFilter, Statement, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::entity::{mistake, question, quiz_session, session_question};
+use crate::db::WriteGate;
+use crate::db::entity::{quiz_session, session_question};
 
 /// The most answers one transaction stores.
 const MAX_BATCH: usize = 256;
@@ -56,7 +60,7 @@ pub(super) struct AnswerLog {
 
 impl AnswerLog {
     /// Starts the lanes on the current Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, gate: WriteGate) -> Self {
         let lanes = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
             _ => 4,
@@ -64,7 +68,7 @@ impl AnswerLog {
         let lanes = (0..lanes)
             .map(|_| {
                 let (tx, rx) = mpsc::channel(QUEUE);
-                tokio::spawn(run_lane(db.clone(), rx));
+                tokio::spawn(run_lane(db.clone(), gate.clone(), rx));
                 tx
             })
             .collect();
@@ -85,10 +89,12 @@ fn lane_of(session_id: &str, lanes: usize) -> usize {
     session_id.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % lanes.max(1)
 }
 
-async fn run_lane(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+async fn run_lane(db: DatabaseConnection, gate: WriteGate, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
+        // Collect after the gate opens: whatever queued while we waited joins this commit.
+        let entered = gate.enter().await;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
@@ -97,7 +103,7 @@ async fn run_lane(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
         }
         let writes: Vec<&AnswerWrite> = batch.iter().map(|(write, _)| write).collect();
         let stored = store_batch(&db, &writes).await;
-        drop(writes);
+        drop((writes, entered));
         match stored {
             Ok(results) => {
                 for ((_, reply), result) in batch.drain(..).zip(results) {
@@ -108,6 +114,7 @@ async fn run_lane(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
             // own, so one bad answer cannot sink the others, and each gets its own verdict.
             Err(_) => {
                 for (write, reply) in batch.drain(..) {
+                    let _entered = gate.enter().await;
                     let result = store_batch(&db, &[&write]).await;
                     let _ = reply.send(result.map(|mut one| one.pop().unwrap_or(Stored::Raced)));
                 }
@@ -116,114 +123,227 @@ async fn run_lane(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Stores a batch in one transaction with a handful of statements, whatever its size: every
+/// question taken at once, every session's score counted at once, the mistake book at once.
 async fn store_batch(db: &DatabaseConnection, writes: &[&AnswerWrite]) -> Result<Vec<Stored>, DbErr> {
-    let txn = db.begin().await?;
-    let mut results = Vec::with_capacity(writes.len());
-    for write in writes {
-        results.push(store_one(&txn, write).await?);
-    }
-    txn.commit().await?;
-    Ok(results)
-}
+    let backend = db.get_database_backend();
+    // One UPDATE cannot take the same row twice: a repeat of (session, position) in this batch
+    // (a phone's retry racing its original) is settled afterwards, by what SQL then holds.
+    let mut firsts: HashSet<(&str, i32)> = HashSet::new();
+    let candidates: Vec<&AnswerWrite> =
+        writes.iter().copied().filter(|w| firsts.insert((w.session_id.as_str(), w.position))).collect();
 
-/// The answer, the session's running score and the mistake book, inside the caller's transaction.
-async fn store_one(txn: &impl ConnectionTrait, w: &AnswerWrite) -> Result<Stored, DbErr> {
-    let this_question = || {
-        session_question::Column::SessionId
-            .eq(w.session_id.clone())
-            .and(session_question::Column::Position.eq(w.position))
-    };
-    // Answers are final: only an unanswered question takes one.
-    let taken = session_question::Entity::update_many()
-        .col_expr(session_question::Column::Choice, Expr::value(w.choice.clone()))
-        .col_expr(session_question::Column::Correct, Expr::value(w.correct))
-        .col_expr(session_question::Column::AnsweredAt, Expr::value(w.at))
-        .filter(this_question())
-        .filter(session_question::Column::Choice.is_null())
-        .exec(txn)
-        .await?;
-    if taken.rows_affected != 1 {
-        return Ok(Stored::Raced);
-    }
-    let counted = quiz_session::Entity::update_many()
-        .col_expr(quiz_session::Column::Score, Expr::col(quiz_session::Column::Score).add(w.points))
-        .col_expr(quiz_session::Column::Correct, Expr::col(quiz_session::Column::Correct).add(i32::from(w.correct)))
-        .filter(quiz_session::Column::Id.eq(w.session_id.clone()))
-        .filter(quiz_session::Column::FinishedAt.is_null())
-        .exec_with_returning(txn)
-        .await?;
-    let Some(session) = counted.into_iter().next() else {
-        // Finished meanwhile: the answer must not count, so take it back (same transaction).
+    let txn = db.begin().await?;
+    let taken = take_questions(&txn, backend, &candidates).await?;
+    let taken_writes: Vec<&AnswerWrite> =
+        candidates.iter().copied().filter(|w| taken.contains(&(w.session_id.clone(), w.position))).collect();
+    let counted = count_scores(&txn, backend, &taken_writes).await?;
+    // Sessions finished meanwhile: their answers must not count, so take them back.
+    for w in taken_writes.iter().filter(|w| !counted.contains_key(&w.session_id)) {
         session_question::Entity::update_many()
             .col_expr(session_question::Column::Choice, Expr::value(Option::<String>::None))
             .col_expr(session_question::Column::Correct, Expr::value(Option::<bool>::None))
             .col_expr(session_question::Column::AnsweredAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(this_question())
-            .exec(txn)
+            .filter(session_question::Column::SessionId.eq(w.session_id.clone()))
+            .filter(session_question::Column::Position.eq(w.position))
+            .exec(&txn)
             .await?;
-        return Ok(Stored::Raced);
-    };
-    note_in_mistake_book(txn, w).await?;
-    Ok(Stored::Counted(session))
+    }
+    let notes: Vec<MistakeNote> = taken_writes
+        .iter()
+        .filter(|w| counted.contains_key(&w.session_id))
+        .map(|w| MistakeNote {
+            user_id: w.user_id,
+            bank_key: w.bank_key.clone(),
+            key: w.key.clone(),
+            revision_id: w.revision_id,
+            correct: w.correct,
+            at: w.at,
+        })
+        .collect();
+    note_mistakes(&txn, &notes).await?;
+    txn.commit().await?;
+
+    Ok(writes
+        .iter()
+        .map(|w| {
+            let stored_this = taken_writes.iter().any(|t| std::ptr::eq(*t, *w));
+            match counted.get(&w.session_id) {
+                Some(session) if stored_this => Stored::Counted(session.clone()),
+                _ => Stored::Raced,
+            }
+        })
+        .collect())
 }
 
-/// A wrong answer enters (or stays in) the mistake book; two right answers in a row clear it.
-async fn note_in_mistake_book(txn: &impl ConnectionTrait, w: &AnswerWrite) -> Result<(), DbErr> {
-    let identity = Query::select()
-        .column(question::Column::Id)
-        .from(question::Entity)
-        .and_where(question::Column::BankKey.eq(w.bank_key.clone()))
-        .and_where(question::Column::Key.eq(w.key.clone()))
-        .to_owned();
-    let of_this_question =
-        mistake::Column::UserId.eq(w.user_id).and(mistake::Column::QuestionId.in_subquery(identity.clone()));
-    if w.correct {
-        mistake::Entity::delete_many()
-            .filter(of_this_question.clone())
-            .filter(mistake::Column::RightStreak.gte(super::practice::CLEARS_AFTER - 1))
-            .exec(txn)
-            .await?;
-        mistake::Entity::update_many()
-            .col_expr(mistake::Column::RightStreak, Expr::col(mistake::Column::RightStreak).add(1))
-            .col_expr(mistake::Column::UpdatedAt, Expr::value(w.at))
-            .filter(of_this_question)
-            .exec(txn)
-            .await?;
-        return Ok(());
+/// SQL text with placeholders in the backend's own style, and the values bound to them.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self { backend, text: String::new(), values: Vec::new() }
     }
-    let row = Query::select()
-        .expr(Expr::value(w.user_id))
-        .column(question::Column::Id)
-        .expr(Expr::value(w.revision_id))
-        .expr(Expr::value(1))
-        .expr(Expr::value(0))
-        .expr(Expr::value(w.at))
-        .expr(Expr::value(w.at))
-        .from(question::Entity)
-        .and_where(question::Column::BankKey.eq(w.bank_key.clone()))
-        .and_where(question::Column::Key.eq(w.key.clone()))
-        .to_owned();
-    let insert = Query::insert()
-        .into_table(mistake::Entity)
-        .columns([
-            mistake::Column::UserId,
-            mistake::Column::QuestionId,
-            mistake::Column::RevisionId,
-            mistake::Column::WrongCount,
-            mistake::Column::RightStreak,
-            mistake::Column::LastWrongAt,
-            mistake::Column::UpdatedAt,
-        ])
-        .select_from(row)
-        .map_err(|e| DbErr::Custom(e.to_string()))?
-        .on_conflict(
-            OnConflict::columns([mistake::Column::UserId, mistake::Column::QuestionId])
-                .value(mistake::Column::WrongCount, Expr::col((mistake::Entity, mistake::Column::WrongCount)).add(1))
-                .value(mistake::Column::RightStreak, 0)
-                .update_columns([mistake::Column::RevisionId, mistake::Column::LastWrongAt, mistake::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .to_owned();
-    txn.execute(&insert).await?;
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn param(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// `(VALUES (a, b), (c, d)) AS v`: its columns are v.column1, v.column2… on both backends.
+    fn values_table<T>(&mut self, rows: &[T], row: impl Fn(&T) -> Vec<Value>) -> &mut Self {
+        self.push("(VALUES ");
+        for (i, item) in rows.iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row(item).into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                self.param(value);
+            }
+            self.push(")");
+        }
+        self.push(") AS v")
+    }
+
+    fn statement(&self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text.clone(), self.values.clone())
+    }
+}
+
+/// Answers are final: only unanswered questions take one. Returns the (session, position)s taken.
+async fn take_questions(
+    txn: &impl ConnectionTrait,
+    backend: DbBackend,
+    writes: &[&AnswerWrite],
+) -> Result<HashSet<(String, i32)>, DbErr> {
+    if writes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE session_questions SET choice = v.column3, correct = v.column4, answered_at = v.column5 FROM ");
+    sql.values_table(writes, |w| {
+        vec![w.session_id.clone().into(), w.position.into(), w.choice.clone().into(), w.correct.into(), w.at.into()]
+    });
+    sql.push(
+        " WHERE session_questions.session_id = v.column1 AND session_questions.position = v.column2 \
+         AND session_questions.choice IS NULL RETURNING session_questions.session_id, session_questions.position",
+    );
+    let rows = txn.query_all_raw(sql.statement()).await?;
+    rows.iter().map(|row| Ok((row.try_get::<String>("", "session_id")?, row.try_get::<i32>("", "position")?))).collect()
+}
+
+/// Adds the taken answers to their sessions' running scores (unless a session finished
+/// meanwhile). Returns each counted session row as it is now.
+async fn count_scores(
+    txn: &impl ConnectionTrait,
+    backend: DbBackend,
+    taken: &[&AnswerWrite],
+) -> Result<HashMap<String, quiz_session::Model>, DbErr> {
+    let mut sums: Vec<(String, i32, i32)> = Vec::new();
+    for w in taken {
+        match sums.iter_mut().find(|(id, _, _)| *id == w.session_id) {
+            Some((_, points, correct)) => {
+                *points += w.points;
+                *correct += i32::from(w.correct);
+            }
+            None => sums.push((w.session_id.clone(), w.points, i32::from(w.correct))),
+        }
+    }
+    if sums.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE quiz_sessions SET score = score + v.column2, correct = correct + v.column3 FROM ");
+    sql.values_table(&sums, |(id, points, correct)| vec![id.clone().into(), (*points).into(), (*correct).into()]);
+    sql.push(" WHERE quiz_sessions.id = v.column1 AND quiz_sessions.finished_at IS NULL RETURNING ");
+    let columns: Vec<String> = quiz_session::Column::iter().map(|c| format!("quiz_sessions.{}", c.as_str())).collect();
+    sql.push(&columns.join(", "));
+    let rows = txn.query_all_raw(sql.statement()).await?;
+    rows.iter()
+        .map(|row| {
+            let session = quiz_session::Model::from_query_result(row, "")?;
+            Ok((session.id.clone(), session))
+        })
+        .collect()
+}
+
+/// One answered question, as the mistake book sees it.
+#[derive(Debug, Clone)]
+pub(super) struct MistakeNote {
+    pub user_id: i64,
+    pub bank_key: String,
+    pub key: String,
+    pub revision_id: i64,
+    pub correct: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// The mistake book's rule, for quiz and practice answers alike: a wrong answer enters the
+/// question (or keeps it, its right-streak reset); `CLEARS_AFTER` right answers in a row clear it.
+pub(super) async fn note_mistakes(conn: &impl ConnectionTrait, notes: &[MistakeNote]) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    // One statement may touch a (user, question) once: keep the last note of each.
+    let mut last: HashMap<(i64, &str, &str), &MistakeNote> = HashMap::new();
+    for note in notes {
+        last.insert((note.user_id, note.bank_key.as_str(), note.key.as_str()), note);
+    }
+    let (right, wrong): (Vec<&MistakeNote>, Vec<&MistakeNote>) = last.into_values().partition(|n| n.correct);
+    let identity = |n: &&MistakeNote| -> Vec<Value> {
+        vec![n.user_id.into(), n.bank_key.clone().into(), n.key.clone().into(), n.at.into()]
+    };
+    if !right.is_empty() {
+        let matching = |sql: &mut Sql| {
+            sql.push("(user_id, question_id) IN (SELECT v.column1, q.id FROM ");
+            sql.values_table(&right, identity);
+            sql.push(" JOIN questions q ON q.bank_key = v.column2 AND q.key = v.column3)");
+        };
+        let mut clear = Sql::new(backend);
+        clear
+            .push("DELETE FROM mistakes WHERE right_streak + 1 >= ")
+            .param(super::practice::CLEARS_AFTER)
+            .push(" AND ");
+        matching(&mut clear);
+        conn.execute_raw(clear.statement()).await?;
+        let mut streak = Sql::new(backend);
+        streak.push("UPDATE mistakes SET right_streak = right_streak + 1, updated_at = ").param(right[0].at);
+        streak.push(" WHERE ");
+        matching(&mut streak);
+        conn.execute_raw(streak.statement()).await?;
+    }
+    if !wrong.is_empty() {
+        let mut enter = Sql::new(backend);
+        enter.push(
+            "INSERT INTO mistakes (user_id, question_id, revision_id, wrong_count, right_streak, last_wrong_at, \
+             updated_at) SELECT v.column1, q.id, v.column5, 1, 0, v.column4, v.column4 FROM ",
+        );
+        enter.values_table(&wrong, |n| {
+            let mut row = identity(n);
+            row.push(n.revision_id.into());
+            row
+        });
+        enter.push(
+            " JOIN questions q ON q.bank_key = v.column2 AND q.key = v.column3 WHERE true \
+             ON CONFLICT (user_id, question_id) DO UPDATE SET wrong_count = mistakes.wrong_count + 1, \
+             right_streak = 0, revision_id = excluded.revision_id, last_wrong_at = excluded.last_wrong_at, \
+             updated_at = excluded.updated_at",
+        );
+        conn.execute_raw(enter.statement()).await?;
+    }
     Ok(())
 }

@@ -76,6 +76,7 @@ pub struct Quiz {
     grace: chrono::Duration,
     answers_accepted: Arc<AtomicU64>,
     answer_log: commit::AnswerLog,
+    write_gate: crate::db::WriteGate,
     sessions: Arc<cache::SessionCache>,
     campaigns: Arc<cache::CampaignCache>,
     pace: Arc<pace::AnswerPace>,
@@ -91,8 +92,10 @@ impl Quiz {
         answers_per_minute: u32,
         answers_accepted: Arc<AtomicU64>,
     ) -> Self {
+        let write_gate = crate::db::WriteGate::for_db(&db);
         Self {
-            answer_log: commit::AnswerLog::start(db.clone()),
+            answer_log: commit::AnswerLog::start(db.clone(), write_gate.clone()),
+            write_gate,
             db,
             banks,
             scores,

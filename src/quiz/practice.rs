@@ -3,11 +3,12 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::clock::shanghai_day;
+use super::commit::{MistakeNote, note_mistakes};
 use super::draw::shuffle;
 use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::session::{OptionView, options_shown};
@@ -198,6 +199,15 @@ impl Quiz {
     }
 
     async fn update_mistake_book(&self, user_id: i64, q: &IndexedQuestion, correct: bool) -> Result<bool, DbErr> {
+        let note = MistakeNote {
+            user_id,
+            bank_key: q.bank_key.clone(),
+            key: q.key.clone(),
+            revision_id: q.revision_id,
+            correct,
+            at: self.now(),
+        };
+        note_mistakes(&self.db, std::slice::from_ref(&note)).await?;
         let Some(identity) = question::Entity::find()
             .filter(question::Column::BankKey.eq(q.bank_key.clone()))
             .filter(question::Column::Key.eq(q.key.clone()))
@@ -206,48 +216,7 @@ impl Quiz {
         else {
             return Ok(false);
         };
-        let now = self.now();
-        let existing = mistake::Entity::find_by_id((user_id, identity.id)).one(&self.db).await?;
-        match (existing, correct) {
-            (None, true) => Ok(false),
-            (None, false) => {
-                mistake::ActiveModel {
-                    user_id: Set(user_id),
-                    question_id: Set(identity.id),
-                    revision_id: Set(q.revision_id),
-                    wrong_count: Set(1),
-                    right_streak: Set(0),
-                    last_wrong_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&self.db)
-                .await?;
-                Ok(true)
-            }
-            (Some(row), false) => {
-                let wrong = row.wrong_count + 1;
-                let mut model: mistake::ActiveModel = row.into();
-                model.wrong_count = Set(wrong);
-                model.right_streak = Set(0);
-                model.revision_id = Set(q.revision_id);
-                model.last_wrong_at = Set(now);
-                model.updated_at = Set(now);
-                model.update(&self.db).await?;
-                Ok(true)
-            }
-            (Some(row), true) if row.right_streak + 1 >= CLEARS_AFTER => {
-                mistake::Entity::delete_by_id((user_id, identity.id)).exec(&self.db).await?;
-                Ok(false)
-            }
-            (Some(row), true) => {
-                let streak = row.right_streak + 1;
-                let mut model: mistake::ActiveModel = row.into();
-                model.right_streak = Set(streak);
-                model.updated_at = Set(now);
-                model.update(&self.db).await?;
-                Ok(true)
-            }
-        }
+        Ok(mistake::Entity::find_by_id((user_id, identity.id)).one(&self.db).await?.is_some())
     }
 
     /// The caller's mistake book, most recent first, each with a fresh shuffle to practise on.

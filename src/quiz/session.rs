@@ -194,6 +194,7 @@ impl Quiz {
             .collect();
         let rows: Vec<session_question::ActiveModel> = drawn_rows.iter().cloned().map(Into::into).collect();
 
+        let entered = self.write_gate.enter().await;
         let txn = self.db.begin().await?;
         let inserted = quiz_session::Entity::insert(quiz_session::ActiveModel::from(session.clone())).exec(&txn).await;
         if let Err(e) = inserted {
@@ -207,6 +208,7 @@ impl Quiz {
         }
         session_question::Entity::insert_many(rows).exec(&txn).await?;
         txn.commit().await?;
+        drop(entered);
         self.sessions.keep(&session, &drawn_rows);
         let questions = self.questions_for(drawn_rows.iter().map(|r| r.revision_id)).await?;
         self.view_of(&session, &campaign, &drawn_rows, &questions).await
@@ -458,7 +460,7 @@ impl Quiz {
                 // Committed: from here on nothing can lose the answer.
                 self.answers_accepted.fetch_add(1, Ordering::Relaxed);
                 self.sessions.answered(&after, position, &choice.code(), correct, now);
-                self.scores.record_answer(&after, after.score, now).await;
+                self.scores.record_answer(&after, after.score, now);
                 Ok(self.outcome(&campaign, q, &order, correct, after.score))
             }
             Stored::Raced => {
@@ -509,6 +511,7 @@ impl Quiz {
     ) -> Result<quiz_session::Model, QuizError> {
         let finished_at = std::cmp::min(now, session.deadline);
         let duration_ms = std::cmp::max((finished_at - session.started_at).num_milliseconds(), 0);
+        let entered = self.write_gate.enter().await;
         quiz_session::Entity::update_many()
             .col_expr(quiz_session::Column::FinishedAt, Expr::value(finished_at))
             .col_expr(quiz_session::Column::DurationMs, Expr::value(duration_ms))
@@ -517,6 +520,7 @@ impl Quiz {
             .filter(quiz_session::Column::FinishedAt.is_null())
             .exec(&self.db)
             .await?;
+        drop(entered);
         self.sessions.forget(&session.id);
         let stored =
             quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?;

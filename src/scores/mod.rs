@@ -37,6 +37,15 @@ pub struct BoardUpdate {
     pub entry: Option<Entry>,
 }
 
+/// One `put`, for `put_many`.
+#[derive(Debug, Clone)]
+pub struct Put {
+    pub campaign: i64,
+    pub user: i64,
+    pub card: String,
+    pub updates: Vec<BoardUpdate>,
+}
+
 /// A board row as stored: rank (1-based), user, entry and the user's card (name, region).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ranked {
@@ -57,6 +66,15 @@ pub trait LiveScores: Send + Sync {
         card: &str,
         updates: &[BoardUpdate],
     ) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Several `put`s in order; Redis sends them in one round trip (a pipeline).
+    fn put_many(&self, puts: &[Put]) -> impl Future<Output = Result<(), LiveError>> + Send {
+        async move {
+            for p in puts {
+                self.put(p.campaign, p.user, &p.card, &p.updates).await?;
+            }
+            Ok(())
+        }
+    }
     /// Rows `offset..offset+limit` of a board, and how many entries it has.
     fn page(
         &self,
@@ -175,6 +193,13 @@ impl Counters for LiveStore {
 }
 
 impl LiveScores for LiveStore {
+    async fn put_many(&self, puts: &[Put]) -> Result<(), LiveError> {
+        match self {
+            Self::Redis(s) => s.put_many(puts).await,
+            Self::Memory(s) => s.put_many(puts).await,
+        }
+    }
+
     async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
         match self {
             Self::Redis(s) => s.put(campaign, user, card, updates).await,

@@ -77,7 +77,7 @@ impl Counters for RedisStore {
 //   {prefix}:{c42}:cards       hash user -> "display name \x1f village code" (public fields only)
 //   {prefix}:{c42}:built       "1" once the boards were rebuilt from SQL (gone after FLUSHALL)
 
-use super::{Board, BoardUpdate, Entry, LiveScores, Ranked};
+use super::{Board, BoardUpdate, Entry, LiveScores, Put, Ranked};
 
 /// One user's updates on several boards, atomically, in one round trip.
 const PUT: &str = r"
@@ -138,8 +138,14 @@ fn parse_score(raw: &str) -> f64 {
     raw.parse().unwrap_or(0.0)
 }
 
-impl LiveScores for RedisStore {
-    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
+impl RedisStore {
+    fn put_call(
+        &self,
+        campaign: i64,
+        user: i64,
+        card: &str,
+        updates: &[BoardUpdate],
+    ) -> redis::ScriptInvocation<'static> {
         let mut call = PUT_SCRIPT.prepare_invoke();
         call.key(self.campaign_key(campaign, "sum")).key(self.campaign_key(campaign, "cards"));
         call.arg(user).arg(card);
@@ -152,7 +158,29 @@ impl LiveScores for RedisStore {
                 None => call.arg(name).arg("del").arg(0).arg(""),
             };
         }
-        call.invoke_async::<i64>(&mut self.conn.clone()).await?;
+        call
+    }
+}
+
+impl LiveScores for RedisStore {
+    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
+        self.put_call(campaign, user, card, updates).invoke_async::<i64>(&mut self.conn.clone()).await?;
+        Ok(())
+    }
+
+    async fn put_many(&self, puts: &[Put]) -> Result<(), LiveError> {
+        if puts.is_empty() {
+            return Ok(());
+        }
+        // SCRIPT LOAD first: after a Redis restart the script cache is empty, and a pipeline
+        // cannot fall back from EVALSHA to EVAL the way a single invocation does.
+        let mut pipe = redis::pipe();
+        pipe.load_script(&PUT_SCRIPT).ignore();
+        let calls: Vec<_> = puts.iter().map(|p| self.put_call(p.campaign, p.user, &p.card, &p.updates)).collect();
+        for call in &calls {
+            pipe.invoke_script(call).ignore();
+        }
+        pipe.query_async::<()>(&mut self.conn.clone()).await?;
         Ok(())
     }
 

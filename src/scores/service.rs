@@ -10,11 +10,12 @@ use serde::Serialize;
 
 use super::board::{Board, Entry, FinishedSession, entries_by_user, entry_from_sessions};
 use super::live::LiveFeed;
-use super::{BoardUpdate, LiveError, LiveScores, LiveStore, Ranked};
+use super::{BoardUpdate, LiveError, LiveScores, LiveStore, Put, Ranked};
 use crate::accounts::{RegionRef, Regions};
 use crate::db::entity::{quiz_session, session_question, user};
 use crate::quiz::clock::shanghai_day;
 use crate::quiz::{Campaign, Ranking};
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoresError {
@@ -96,11 +97,72 @@ pub struct Scores {
     dirty: Arc<Mutex<HashSet<i64>>>,
     cards: Arc<Mutex<HashMap<i64, (String, String)>>>,
     feed: LiveFeed,
+    live_answers: mpsc::Sender<LiveJob>,
 }
 
+/// Work for the live-board writer, applied in order.
+enum LiveJob {
+    /// A session's running score after an answer.
+    Answer { campaign: i64, user: i64, entry: Entry },
+    /// Everything queued before this is applied when it fires (a finish waits for it).
+    Barrier(oneshot::Sender<()>),
+}
+
+/// Live-board updates waiting to be written; past this they are dropped and the campaign's
+/// boards rebuilt from SQL instead (the same path as a Redis outage).
+const LIVE_QUEUE: usize = 65_536;
+
 impl Scores {
+    /// Needs a Tokio runtime: it starts the live-board writer.
     pub fn new(db: DatabaseConnection, store: LiveStore, regions: Regions) -> Self {
-        Self { db, store, regions, dirty: Arc::default(), cards: Arc::default(), feed: LiveFeed::default() }
+        let (live_answers, rx) = mpsc::channel(LIVE_QUEUE);
+        let scores = Self {
+            db,
+            store,
+            regions,
+            dirty: Arc::default(),
+            cards: Arc::default(),
+            feed: LiveFeed::default(),
+            live_answers,
+        };
+        tokio::spawn(scores.clone().write_live_answers(rx));
+        scores
+    }
+
+    /// The live-board writer: answers' running scores, many per round trip. The answer itself
+    /// is in SQL already, so its reply need not wait for Redis.
+    async fn write_live_answers(self, mut rx: mpsc::Receiver<LiveJob>) {
+        let mut jobs = Vec::with_capacity(512);
+        while rx.recv_many(&mut jobs, 512).await > 0 {
+            let mut puts = Vec::new();
+            for job in jobs.drain(..) {
+                match job {
+                    LiveJob::Answer { campaign, user, entry } => match self.user_card(user).await {
+                        Ok((card, _)) => puts.push(Put {
+                            campaign,
+                            user,
+                            card,
+                            updates: vec![BoardUpdate { board: Board::Live, entry: Some(entry) }],
+                        }),
+                        Err(e) => self.note_failure(campaign, &e),
+                    },
+                    LiveJob::Barrier(done) => {
+                        self.put_live(std::mem::take(&mut puts)).await;
+                        let _ = done.send(());
+                    }
+                }
+            }
+            self.put_live(puts).await;
+        }
+    }
+
+    async fn put_live(&self, puts: Vec<Put>) {
+        if let Err(e) = self.store.put_many(&puts).await {
+            let campaigns: HashSet<i64> = puts.iter().map(|p| p.campaign).collect();
+            for campaign in campaigns {
+                self.note_failure(campaign, &e);
+            }
+        }
     }
 
     pub fn store(&self) -> &LiveStore {
@@ -146,27 +208,27 @@ impl Scores {
         self.dirty.lock().unwrap_or_else(PoisonError::into_inner).insert(campaign);
     }
 
-    /// After an answer is stored: the session's running score on the campaign's live board.
-    pub async fn record_answer(&self, session: &quiz_session::Model, score: i32, at: DateTime<Utc>) {
+    /// After an answer is stored: the session's running score on the campaign's live board
+    /// (queued; written within milliseconds, in order).
+    pub fn record_answer(&self, session: &quiz_session::Model, score: i32, at: DateTime<Utc>) {
         let entry = Entry {
             points: i64::from(score),
             duration_ms: (at - session.started_at).num_milliseconds().max(0),
             at_ms: at.timestamp_millis(),
         };
-        let result = async {
-            let (card, _) = self.user_card(session.user_id).await?;
-            let updates = [BoardUpdate { board: Board::Live, entry: Some(entry) }];
-            self.store.put(session.campaign_id, session.user_id, &card, &updates).await?;
-            Ok::<_, ScoresError>(())
-        }
-        .await;
-        if let Err(e) = result {
-            self.note_failure(session.campaign_id, &e);
+        let job = LiveJob::Answer { campaign: session.campaign_id, user: session.user_id, entry };
+        if self.live_answers.try_send(job).is_err() {
+            self.note_failure(session.campaign_id, &"the live-board queue is full");
         }
     }
 
     /// After a session finished (stored): the user's entries, recomputed from SQL, on every board.
+    /// Waits for the answers queued before it, so the live board cannot show it again afterwards.
     pub async fn record_finish(&self, session: &quiz_session::Model, campaign: &Campaign) {
+        let (done, applied) = oneshot::channel();
+        if self.live_answers.send(LiveJob::Barrier(done)).await.is_ok() {
+            let _ = applied.await;
+        }
         if let Err(e) = self.update_user(campaign, session.user_id, session.finished_at).await {
             self.note_failure(campaign.id, &e);
         }
