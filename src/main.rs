@@ -272,7 +272,7 @@ async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -
     };
     let campaigns = match slug {
         Some(slug) => match state.quiz.published(slug).await {
-            Ok(c) => vec![c],
+            Ok(c) => vec![pufa::quiz::Campaign::clone(&c)],
             Err(e) => return fail(&format!("{slug}: {e}")),
         },
         None => match state.quiz.published_campaigns().await {

@@ -62,6 +62,11 @@ impl SessionCache {
         Some((cached.session.clone(), question))
     }
 
+    /// The session row, if cached.
+    pub fn session(&self, id: &str) -> Option<quiz_session::Model> {
+        self.lock().get(id).map(|c| c.session.clone())
+    }
+
     /// An answer was stored: `session` is the row as the answer left it.
     pub fn answered(
         &self,
@@ -95,21 +100,41 @@ impl SessionCache {
 }
 
 #[derive(Default)]
+struct Campaigns {
+    by_id: HashMap<i64, (Arc<Campaign>, Instant)>,
+    /// Published campaigns only.
+    by_slug: HashMap<String, (Arc<Campaign>, Instant)>,
+}
+
+#[derive(Default)]
 pub(super) struct CampaignCache {
-    by_id: Mutex<HashMap<i64, (Arc<Campaign>, Instant)>>,
+    campaigns: Mutex<Campaigns>,
 }
 
 impl CampaignCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Campaigns> {
+        self.campaigns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn get(&self, id: i64) -> Option<Arc<Campaign>> {
-        let by_id = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
-        by_id.get(&id).filter(|(_, at)| at.elapsed() < CAMPAIGN_TTL).map(|(c, _)| Arc::clone(c))
+        self.lock().by_id.get(&id).filter(|(_, at)| at.elapsed() < CAMPAIGN_TTL).map(|(c, _)| Arc::clone(c))
+    }
+
+    pub fn published(&self, slug: &str) -> Option<Arc<Campaign>> {
+        self.lock().by_slug.get(slug).filter(|(_, at)| at.elapsed() < CAMPAIGN_TTL).map(|(c, _)| Arc::clone(c))
     }
 
     pub fn keep(&self, campaign: Arc<Campaign>) {
-        self.by_id.lock().unwrap_or_else(PoisonError::into_inner).insert(campaign.id, (campaign, Instant::now()));
+        self.lock().by_id.insert(campaign.id, (campaign, Instant::now()));
+    }
+
+    pub fn keep_published(&self, campaign: Arc<Campaign>) {
+        let mut campaigns = self.lock();
+        campaigns.by_slug.insert(campaign.slug.clone(), (Arc::clone(&campaign), Instant::now()));
+        campaigns.by_id.insert(campaign.id, (campaign, Instant::now()));
     }
 
     pub fn clear(&self) {
-        self.by_id.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        *self.lock() = Campaigns::default();
     }
 }

@@ -134,9 +134,15 @@ impl Quiz {
     }
 
     /// A published campaign by slug.
-    pub async fn published(&self, slug: &str) -> Result<Campaign, QuizError> {
+    /// (Read on every board view and start: kept a few seconds, see `cache`.)
+    pub async fn published(&self, slug: &str) -> Result<Arc<Campaign>, QuizError> {
+        if let Some(campaign) = self.campaigns.published(slug) {
+            return Ok(campaign);
+        }
         let row = self.campaign_row(slug).await?.filter(|c| c.published).ok_or(QuizError::NotFound)?;
-        Ok(Campaign::from_row(row))
+        let campaign = Arc::new(Campaign::from_row(row));
+        self.campaigns.keep_published(Arc::clone(&campaign));
+        Ok(campaign)
     }
 
     /// Checks a campaign against the bank: named banks exist and the quotas can be filled.

@@ -227,15 +227,29 @@ impl Quiz {
             .into_tuple::<i64>()
             .all(&self.db)
             .await?;
-        let pairs = question_revision::Entity::find()
-            .select_only()
-            .column(question_revision::Column::BankKey)
-            .column(question_revision::Column::Key)
-            .filter(question_revision::Column::Id.is_in(revision_ids))
-            .into_tuple::<(String, String)>()
-            .all(&self.db)
-            .await?;
-        Ok(pairs.into_iter().collect())
+        // Current revisions are in the index; only older ones need SQL.
+        let mut seen = HashSet::new();
+        let mut older = Vec::new();
+        for id in revision_ids {
+            match self.banks.index().get(id) {
+                Some(q) => {
+                    seen.insert((q.bank_key.clone(), q.key.clone()));
+                }
+                None => older.push(id),
+            }
+        }
+        if !older.is_empty() {
+            let pairs = question_revision::Entity::find()
+                .select_only()
+                .column(question_revision::Column::BankKey)
+                .column(question_revision::Column::Key)
+                .filter(question_revision::Column::Id.is_in(older))
+                .into_tuple::<(String, String)>()
+                .all(&self.db)
+                .await?;
+            seen.extend(pairs);
+        }
+        Ok(seen)
     }
 
     fn expired(&self, session: &quiz_session::Model, now: DateTime<Utc>) -> bool {
@@ -493,7 +507,12 @@ impl Quiz {
 
     /// Finishes a session (explicitly). Finishing twice returns the same result.
     pub async fn finish(&self, user_id: i64, id: &str) -> Result<SessionResult, QuizError> {
-        let (mut session, campaign) = self.own_session(user_id, id).await?;
+        // The cached row saves a read; if it is stale (finished elsewhere) finish_row reads SQL.
+        let cached = self.sessions.session(id).filter(|s| s.user_id == user_id);
+        let (mut session, campaign) = match cached {
+            Some(session) => self.settled(session).await?,
+            None => self.own_session(user_id, id).await?,
+        };
         if session.finished_at.is_none() {
             session = self.finish_row(&session, &campaign, self.now()).await?;
         }
@@ -512,18 +531,22 @@ impl Quiz {
         let finished_at = std::cmp::min(now, session.deadline);
         let duration_ms = std::cmp::max((finished_at - session.started_at).num_milliseconds(), 0);
         let entered = self.write_gate.enter().await;
-        quiz_session::Entity::update_many()
+        let finished = quiz_session::Entity::update_many()
             .col_expr(quiz_session::Column::FinishedAt, Expr::value(finished_at))
             .col_expr(quiz_session::Column::DurationMs, Expr::value(duration_ms))
             .col_expr(quiz_session::Column::InProgressKey, Expr::value(Option::<String>::None))
             .filter(quiz_session::Column::Id.eq(session.id.clone()))
             .filter(quiz_session::Column::FinishedAt.is_null())
-            .exec(&self.db)
+            .exec_with_returning(&self.db)
             .await?;
         drop(entered);
         self.sessions.forget(&session.id);
-        let stored =
-            quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?;
+        let stored = match finished.into_iter().next() {
+            Some(row) => row,
+            None => {
+                quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?
+            }
+        };
         self.scores.record_finish(&stored, campaign).await;
         Ok(stored)
     }
