@@ -97,6 +97,21 @@ impl TestApp {
         live: Live,
         tweak: impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment,
     ) -> Option<TestApp> {
+        Self::start_full(sql, live, tweak, true).await
+    }
+
+    /// SQLite + in-process store with a client that keeps no cookies: every request carries
+    /// only the credentials the test gives it (as a script or another phone would).
+    pub async fn without_cookies() -> TestApp {
+        Self::start_full(Sql::Sqlite, Live::Memory, |f| f, false).await.expect("sqlite + memory needs no services")
+    }
+
+    async fn start_full(
+        sql: Sql,
+        live: Live,
+        tweak: impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment,
+        keep_cookies: bool,
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match sql {
             Sql::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("pufa.db").display()),
@@ -121,7 +136,8 @@ impl TestApp {
             .merge(("log_level", "off"));
         let clock = pufa::quiz::ManualClock::new(chrono::Utc::now());
         let rocket = pufa::rocket_with_clock(tweak(figment), std::sync::Arc::new(clock.clone()));
-        let client = Client::tracked(rocket).await.expect("pufa starts");
+        let client = if keep_cookies { Client::tracked(rocket).await } else { Client::untracked(rocket).await };
+        let client = client.expect("pufa starts");
         Some(TestApp { client, clock, sql, live, _dir: dir })
     }
 

@@ -1,0 +1,344 @@
+//! The authorization matrix: every route, called as nobody, as the resident who owns the
+//! resources in the path, as another resident, and as staff, against the status each must get.
+//! A route mounted without a row here fails the test, so no new route ships unreviewed.
+
+mod common;
+
+use common::{TestApp, bearer};
+use rocket::http::{ContentType, Method, Status};
+use serde_json::{Value, json};
+
+const DEMO: &str = "2023-civil-code-month";
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    /// The resident whose session, mistakes and rank the path names.
+    Owner,
+    /// Another resident poking at the owner's things.
+    Stranger,
+    Staff,
+}
+
+use Caller::{Anonymous, Owner, Staff, Stranger};
+
+/// One row: the route as mounted, a concrete request for it, and the status for each caller
+/// (anonymous, owner, stranger, staff).
+struct Row {
+    method: Method,
+    route: &'static str,
+    path: String,
+    body: Option<Value>,
+    expect: [u16; 4],
+}
+
+fn row(method: Method, route: &'static str, path: impl Into<String>, body: Option<Value>, expect: [u16; 4]) -> Row {
+    Row { method, route, path: path.into(), body, expect }
+}
+
+struct World {
+    owner: String,
+    stranger: String,
+    staff: String,
+    session: String,
+    bank: String,
+    question: String,
+    target_user: i64,
+    /// A valid answer to the session's first question.
+    choice: Value,
+}
+
+async fn world(app: &TestApp) -> World {
+    let owner = app.register("13812348801", "password-1").await;
+    let stranger = app.register("13812348802", "password-1").await;
+    let staff = app.admin_token().await;
+    let session = app.post(&format!("/api/v1/campaigns/{DEMO}/sessions"), json!(null), Some(&owner)).await;
+    assert_eq!(session.status, Status::Created, "{}", session.body);
+    let banks = app.get("/api/v1/admin/banks", Some(&staff)).await.body;
+    let bank = banks[0]["key"].as_str().expect("a bank").to_owned();
+    let questions = app.get(&format!("/api/v1/admin/banks/{bank}/questions?limit=1"), Some(&staff)).await.body;
+    let question = questions[0]["key"].as_str().or(questions["questions"][0]["key"].as_str()).expect("a question");
+    // Staff actions on accounts act on a bystander, so the matrix does not lock its own callers out.
+    app.register("13812348803", "password-1").await;
+    let found = app.get("/api/v1/admin/users?q=13812348803", Some(&staff)).await.body;
+    let target_user = found[0]["id"].as_i64().or(found["users"][0]["id"].as_i64()).expect("the bystander");
+    let first = &session.body["questions"][0];
+    let choice = if first["kind"] == "judge" { json!(true) } else { json!("A") };
+    World {
+        choice,
+        owner,
+        stranger,
+        staff,
+        session: session.body["id"].as_str().expect("id").to_owned(),
+        bank,
+        question: question.to_owned(),
+        target_user,
+    }
+}
+
+fn table(w: &World) -> Vec<Row> {
+    use Method::{Get, Post, Put};
+    let s = &w.session;
+    let campaign = json!({
+        "slug": "authz-check", "title": "权限检查", "question_count": 5,
+        "opens_at": "2026-12-01T00:00:00+08:00", "closes_at": "2026-12-31T00:00:00+08:00",
+        "quotas": [{"count": 5}], "banks": [w.bank], "time_limit_secs": 300, "attempts_per_day": 1,
+        "max_attempts": 0, "points_per_question": 5, "reveal": "after_each", "ranking": "best",
+        "prize": {"mode": "top", "winners": 1}, "published": false
+    });
+    vec![
+        // system
+        row(Get, "/healthz", "/healthz", None, [200, 200, 200, 200]),
+        row(Get, "/readyz", "/readyz", None, [200, 200, 200, 200]),
+        row(Get, "/metrics", "/metrics", None, [200, 200, 200, 200]),
+        // accounts
+        row(Post, "/api/v1/auth/register", "/api/v1/auth/register", Some(json!({})), [422, 422, 422, 422]),
+        row(
+            Post,
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            Some(json!({"phone": "13812348809", "password": "wrong-pass"})),
+            [401, 401, 401, 401],
+        ),
+        row(Post, "/api/v1/auth/logout", "/api/v1/auth/logout", None, [401, 204, 204, 204]),
+        row(Get, "/api/v1/me", "/api/v1/me", None, [401, 200, 200, 200]),
+        row(Get, "/api/v1/regions", "/api/v1/regions", None, [200, 200, 200, 200]),
+        // question banks
+        row(
+            Post,
+            "/api/v1/admin/banks?<format>&<dry_run>&<bank>&<title>",
+            "/api/v1/admin/banks?format=toml&dry_run=true",
+            Some(json!("not toml")),
+            [401, 403, 403, 422],
+        ),
+        row(Get, "/api/v1/admin/banks", "/api/v1/admin/banks", None, [401, 403, 403, 200]),
+        row(
+            Get,
+            "/api/v1/admin/banks/<key>/questions?<category>&<kind>&<offset>&<limit>",
+            format!("/api/v1/admin/banks/{}/questions", w.bank),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/admin/banks/<key>/questions/<question>/revisions",
+            format!("/api/v1/admin/banks/{}/questions/{}/revisions", w.bank, w.question),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(Get, "/api/v1/categories", "/api/v1/categories", None, [200, 200, 200, 200]),
+        // campaigns
+        row(Post, "/api/v1/admin/campaigns", "/api/v1/admin/campaigns", Some(campaign.clone()), [401, 403, 403, 201]),
+        row(
+            Put,
+            "/api/v1/admin/campaigns/<slug>",
+            "/api/v1/admin/campaigns/authz-check",
+            Some(campaign),
+            [401, 403, 403, 200],
+        ),
+        row(Get, "/api/v1/admin/campaigns", "/api/v1/admin/campaigns", None, [401, 403, 403, 200]),
+        row(Get, "/api/v1/campaigns", "/api/v1/campaigns", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/campaigns/<slug>", format!("/api/v1/campaigns/{DEMO}"), None, [200, 200, 200, 200]),
+        // sessions: the owner's session is nobody else's business (404, not 403: no hint it exists)
+        row(
+            Post,
+            "/api/v1/campaigns/<slug>/sessions",
+            format!("/api/v1/campaigns/{DEMO}/sessions"),
+            None,
+            [401, 409, 201, 201],
+        ),
+        row(Get, "/api/v1/sessions/<id>", format!("/api/v1/sessions/{s}"), None, [401, 200, 404, 404]),
+        row(
+            Put,
+            "/api/v1/sessions/<id>/answers/<position>",
+            format!("/api/v1/sessions/{s}/answers/1"),
+            Some(json!({"choice": "A"})),
+            [401, 200, 404, 404],
+        ),
+        row(Post, "/api/v1/sessions/<id>/finish", format!("/api/v1/sessions/{s}/finish"), None, [401, 200, 404, 404]),
+        // education
+        row(Get, "/api/v1/practice?<category>&<difficulty>&<count>", "/api/v1/practice", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/practice/pack?<category>&<count>", "/api/v1/practice/pack", None, [200, 200, 200, 200]),
+        row(
+            Post,
+            "/api/v1/practice/answers",
+            "/api/v1/practice/answers",
+            Some(json!({"question_id": "nope", "choice": "A"})),
+            [404, 404, 404, 404],
+        ),
+        row(Get, "/api/v1/daily", "/api/v1/daily", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/me/mistakes", "/api/v1/me/mistakes", None, [401, 200, 200, 200]),
+        // boards
+        row(
+            Get,
+            "/api/v1/campaigns/<slug>/leaderboard?<region>&<day>&<live>&<limit>&<offset>",
+            format!("/api/v1/campaigns/{DEMO}/leaderboard"),
+            None,
+            [200, 200, 200, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/campaigns/<slug>/leaderboard/around-me?<radius>&<region>&<day>",
+            format!("/api/v1/campaigns/{DEMO}/leaderboard/around-me"),
+            None,
+            [401, 200, 200, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/campaigns/<slug>/regions?<level>",
+            format!("/api/v1/campaigns/{DEMO}/regions"),
+            None,
+            [200, 200, 200, 200],
+        ),
+        row(Get, "/api/v1/campaigns/<slug>/live", format!("/api/v1/campaigns/{DEMO}/live"), None, [200, 200, 200, 200]),
+        row(
+            Post,
+            "/api/v1/admin/campaigns/<slug>/scores/rebuild",
+            format!("/api/v1/admin/campaigns/{DEMO}/scores/rebuild"),
+            None,
+            [401, 403, 403, 200],
+        ),
+        // admin operations (the demo campaign is open: a draw must wait for the close)
+        row(
+            Get,
+            "/api/v1/admin/campaigns/<slug>/stats",
+            format!("/api/v1/admin/campaigns/{DEMO}/stats"),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/admin/campaigns/<slug>/stats.csv",
+            format!("/api/v1/admin/campaigns/{DEMO}/stats.csv"),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/admin/campaigns/<slug>/results.csv",
+            format!("/api/v1/admin/campaigns/{DEMO}/results.csv"),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/campaigns/<slug>/draw",
+            format!("/api/v1/admin/campaigns/{DEMO}/draw"),
+            None,
+            [401, 403, 403, 409],
+        ),
+        row(Get, "/api/v1/campaigns/<slug>/draw", format!("/api/v1/campaigns/{DEMO}/draw"), None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/admin/audit?<offset>&<limit>", "/api/v1/admin/audit", None, [401, 403, 403, 200]),
+        row(Get, "/api/v1/admin/users?<q>&<offset>&<limit>", "/api/v1/admin/users", None, [401, 403, 403, 200]),
+        row(
+            Post,
+            "/api/v1/admin/users/<id>/password-reset",
+            format!("/api/v1/admin/users/{}/password-reset", w.target_user),
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/users/<id>/disable",
+            format!("/api/v1/admin/users/{}/disable", w.target_user),
+            None,
+            [401, 403, 403, 204],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/users/<id>/enable",
+            format!("/api/v1/admin/users/{}/enable", w.target_user),
+            None,
+            [401, 403, 403, 204],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/users/<id>/promote",
+            format!("/api/v1/admin/users/{}/promote", w.target_user),
+            None,
+            [401, 403, 403, 204],
+        ),
+    ]
+}
+
+/// Rocket's own listing of what is mounted: `METHOD /path` with `<params>` as written.
+fn mounted(app: &TestApp) -> Vec<(Method, String)> {
+    app.client
+        .rocket()
+        .routes()
+        .filter(|r| !r.uri.as_str().contains("<path..>"))
+        .map(|r| (r.method, r.uri.as_str().to_owned()))
+        .collect()
+}
+
+#[rocket::async_test]
+async fn every_route_answers_each_kind_of_caller_as_the_table_says() {
+    let app = TestApp::without_cookies().await;
+    let w = world(&app).await;
+    let rows = table(&w);
+
+    let mut missing: Vec<String> = mounted(&app)
+        .into_iter()
+        .filter(|(method, uri)| !rows.iter().any(|r| r.method == *method && r.route == uri))
+        .map(|(method, uri)| format!("{method} {uri}"))
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "routes without a row in the authorization table: {missing:#?}");
+
+    let mut wrong = Vec::new();
+    for row in &rows {
+        for (i, caller) in [Anonymous, Owner, Stranger, Staff].into_iter().enumerate() {
+            let token = match caller {
+                Anonymous => None,
+                // Signing out ends the caller's token: use a token of its own for that row.
+                _ if row.route == "/api/v1/auth/logout" => Some(fresh_token(&app, caller).await),
+                Owner => Some(w.owner.clone()),
+                Stranger => Some(w.stranger.clone()),
+                Staff => Some(w.staff.clone()),
+            };
+            let mut req = app.client.req(row.method, row.path.clone());
+            if let Some(token) = &token {
+                req = req.header(bearer(token));
+            }
+            if let Some(body) = &row.body {
+                let bytes = match body {
+                    Value::String(raw) => raw.clone().into_bytes(),
+                    other => other.to_string().into_bytes(),
+                };
+                req = req.header(ContentType::JSON).body(bytes);
+            }
+            let res = req.dispatch().await;
+            let status = res.status().code;
+            let is_stream = row.route.ends_with("/live");
+            let body = if is_stream { String::new() } else { res.into_string().await.unwrap_or_default() };
+            if status != row.expect[i] {
+                wrong.push(format!(
+                    "{} {} as {caller:?}: {status}, table says {} {body}",
+                    row.method, row.path, row.expect[i]
+                ));
+            }
+            if !is_stream && (400..600).contains(&status) {
+                let error: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                assert!(
+                    error["error"]["code"].is_string(),
+                    "{} {}: error without a JSON code: {body}",
+                    row.method,
+                    row.path
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+async fn fresh_token(app: &TestApp, caller: Caller) -> String {
+    let phone = match caller {
+        Owner => "13812348801",
+        Stranger => "13812348802",
+        _ => "13300000001",
+    };
+    let password = if caller == Staff { "admin-password" } else { "password-1" };
+    let reply = app.login(phone, password).await;
+    reply.body["token"].as_str().expect("token").to_owned()
+}
