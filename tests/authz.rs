@@ -153,7 +153,7 @@ fn table(w: &World) -> Vec<Row> {
             Put,
             "/api/v1/sessions/<id>/answers/<position>",
             format!("/api/v1/sessions/{s}/answers/1"),
-            Some(json!({"choice": "A"})),
+            Some(json!({"choice": w.choice})),
             [401, 200, 404, 404],
         ),
         row(Post, "/api/v1/sessions/<id>/finish", format!("/api/v1/sessions/{s}/finish"), None, [401, 200, 404, 404]),
