@@ -400,3 +400,37 @@ async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
         assert!(pufa::admin::draw::verify(&forged).is_err(), "a swapped winner is caught");
     }
 }
+
+/// Found by schemathesis: numbers at the edges of their types are refused or clamped, never a 500.
+#[rocket::async_test]
+async fn extreme_numbers_in_queries_paths_and_campaigns_never_fail_the_server() {
+    let app = TestApp::plain().await;
+    let ids = ["/api/v1/admin/users/9223372036854775808/disable", "/api/v1/admin/users/abc/promote"];
+    for path in ids {
+        assert_eq!(app.post(path, json!(null), None).await.status, Status::Unauthorized, "{path}");
+    }
+    let admin = app.admin_token().await;
+    // OFFSET past i64::MAX (the databases' limit) skips everything.
+    for path in ["/api/v1/admin/audit?offset=9223372036854775808", "/api/v1/admin/users?offset=18446744073709551615"] {
+        let reply = app.get(path, Some(&admin)).await;
+        assert_eq!(reply.status, Status::Ok, "{path}: {}", reply.body);
+        assert_eq!(reply.body, json!([]), "{path}");
+    }
+    // A user id or answer position that is no number of its type names nothing: 404 (after the auth check).
+    for path in ids {
+        let reply = app.post(path, json!(null), Some(&admin)).await;
+        assert_eq!((reply.status, reply.error_code()), (Status::NotFound, "not_found"), "{path}");
+    }
+    let reply = app.put("/api/v1/sessions/abc/answers/4294967296", json!({"choice": "A"}), Some(&admin)).await;
+    assert_eq!((reply.status, reply.error_code()), (Status::NotFound, "not_found"));
+    // Points and quota counts whose product or sum overflows 32 bits are a 422, not an overflow.
+    let mut body = campaign("huge", json!([]), 2, "2099-01-01T00:00:00+08:00", json!({"mode": "top", "winners": 1}));
+    body["points_per_question"] = json!(2_147_483_648_u64);
+    body["prize"]["min_score"] = json!(1);
+    let reply = app.post("/api/v1/admin/campaigns", body.clone(), Some(&admin)).await;
+    assert_eq!((reply.status, reply.error_code()), (Status::UnprocessableEntity, "invalid_campaign"), "{}", reply.body);
+    body["points_per_question"] = json!(10);
+    body["quotas"] = json!([{"count": 4_294_967_295_u64}, {"count": 3}]);
+    let reply = app.post("/api/v1/admin/campaigns", body, Some(&admin)).await;
+    assert_eq!((reply.status, reply.error_code()), (Status::UnprocessableEntity, "invalid_campaign"), "{}", reply.body);
+}

@@ -356,7 +356,7 @@ impl Accounts {
                 Condition::any().add(user::Column::Phone.contains(q)).add(user::Column::DisplayName.contains(q)),
             );
         }
-        let rows = find.offset(offset).limit(limit.clamp(1, 200)).all(&self.db).await?;
+        let rows = find.offset(offset.min(crate::db::MAX_OFFSET)).limit(limit.clamp(1, 200)).all(&self.db).await?;
         Ok(rows
             .into_iter()
             .map(|u| AccountView {

@@ -92,7 +92,7 @@ impl AuditLog {
     pub async fn list(&self, offset: u64, limit: u64) -> Result<Vec<AuditEntry>, DbErr> {
         let rows = audit_entry::Entity::find()
             .order_by_desc(audit_entry::Column::Id)
-            .offset(offset)
+            .offset(offset.min(crate::db::MAX_OFFSET))
             .limit(limit.clamp(1, 500))
             .all(&self.db)
             .await?;

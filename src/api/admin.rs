@@ -120,31 +120,37 @@ async fn list_users(
     Ok(Json(accounts.search(q, offset.unwrap_or(0), limit.unwrap_or(50)).await?))
 }
 
+/// A user id that is not a (64-bit) number names no user: 404 like an unknown one, after the
+/// admin check (a typed path parameter would answer 422 before it).
+fn user_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
 #[derive(Serialize)]
 struct NewPassword {
     password: String,
 }
 
 #[post("/admin/users/<id>/password-reset")]
-async fn reset_password(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<NewPassword>> {
-    let password = ops.reset_password(admin.0.id, id).await?;
+async fn reset_password(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<NewPassword>> {
+    let password = ops.reset_password(admin.0.id, user_id(id)?).await?;
     Ok(Json(NewPassword { password: password.expose().to_owned() }))
 }
 
 #[post("/admin/users/<id>/disable")]
-async fn disable_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.set_disabled(admin.0.id, id, true).await?;
+async fn disable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.set_disabled(admin.0.id, user_id(id)?, true).await?;
     Ok(Status::NoContent)
 }
 
 #[post("/admin/users/<id>/enable")]
-async fn enable_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.set_disabled(admin.0.id, id, false).await?;
+async fn enable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.set_disabled(admin.0.id, user_id(id)?, false).await?;
     Ok(Status::NoContent)
 }
 
 #[post("/admin/users/<id>/promote")]
-async fn promote_user(id: i64, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.promote(admin.0.id, id).await?;
+async fn promote_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
+    ops.promote(admin.0.id, user_id(id)?).await?;
     Ok(Status::NoContent)
 }

@@ -131,11 +131,13 @@ struct AnswerRequest {
 #[put("/sessions/<id>/answers/<position>", data = "<body>")]
 async fn submit_answer(
     id: &str,
-    position: u32,
+    position: &str,
     user: User,
     body: JsonBody<AnswerRequest>,
     quiz: &State<Quiz>,
 ) -> ApiResult<Json<AnswerOutcome>> {
+    // A position that is not a number names no question: 404 like one out of range.
+    let position: u32 = position.parse().map_err(|_| ApiError::NotFound)?;
     Ok(Json(quiz.answer(user.0.id, id, position, &body.0.choice).await?))
 }
 

@@ -8,6 +8,10 @@ use std::time::Duration;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 
+/// The largest OFFSET both databases take (a signed 64-bit integer); larger ones are clamped
+/// (they skip everything anyway) instead of failing to bind.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
 /// Connects, tunes SQLite for concurrent use (WAL, busy timeout, foreign keys) and applies migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());

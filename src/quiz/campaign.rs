@@ -221,8 +221,9 @@ impl CampaignSpec {
                 bad("quotas", "difficulty is 1, 2 or 3");
             }
         }
-        let quota_sum: u32 = self.quotas.iter().map(|q| q.count).sum();
-        if !self.quotas.is_empty() && quota_sum != self.question_count {
+        // Wide sums: counts near u32::MAX must be refused, not overflow.
+        let quota_sum: u64 = self.quotas.iter().map(|q| u64::from(q.count)).sum();
+        if !self.quotas.is_empty() && quota_sum != u64::from(self.question_count) {
             bad("quotas", &format!("the quotas add up to {quota_sum}, not question_count {}", self.question_count));
         }
         if !(30..=7200).contains(&self.time_limit_secs) {
@@ -242,7 +243,8 @@ impl CampaignSpec {
         if !(1..=10_000).contains(&self.prize.winners) {
             bad("prize.winners", "1–10000");
         }
-        if self.prize.min_score.is_some_and(|s| s > self.question_count * self.points_per_question) {
+        let most_points = u64::from(self.question_count) * u64::from(self.points_per_question);
+        if self.prize.min_score.is_some_and(|s| u64::from(s) > most_points) {
             bad("prize.min_score", "higher than the most points a quiz can give");
         }
         if !problems.is_empty() {
