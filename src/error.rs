@@ -10,18 +10,41 @@ use rocket::serde::json::serde_json;
 use serde::Serialize;
 
 /// One field that failed validation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub problem: String,
 }
 
 /// A problem found in an uploaded file, with its place (`file:line`, `sheet!row`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PlacedProblem {
     pub place: String,
     pub field: String,
     pub problem: String,
+}
+
+/// The body of every error on /api (documentation of what `ApiError` writes; see `body`).
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case code (`not_found`, `invalid_body`, `phone_taken`, …).
+    pub code: String,
+    /// For people; may change.
+    pub message: String,
+    /// Validation errors: every field that failed.
+    #[schema(nullable = false)]
+    pub fields: Option<Vec<FieldProblem>>,
+    /// An uploaded file's problems (`invalid_bank`), each with its place.
+    #[schema(nullable = false)]
+    pub problems: Option<Vec<PlacedProblem>>,
+    /// With `session_in_progress`: the session to resume.
+    #[schema(nullable = false)]
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

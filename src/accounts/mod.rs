@@ -22,7 +22,7 @@ pub use self::token::hex as hex_digest;
 use crate::db::entity::{auth_token, user};
 use crate::scores::{Counters, LiveStore};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Resident,
@@ -88,7 +88,7 @@ impl CurrentUser {
 }
 
 /// The public view of an account: the phone only masked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub display_name: String,
@@ -97,7 +97,7 @@ pub struct UserView {
     pub role: Role,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignedIn {
     pub token: String,
     pub user: UserView,
@@ -335,7 +335,7 @@ impl Accounts {
 }
 
 /// An account as staff see it: the full phone, for contacting prize winners.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: i64,
     pub phone: String,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::entity::region;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Banner,
@@ -49,17 +49,18 @@ pub struct Region {
 }
 
 /// Public tree node, as `GET /api/v1/regions` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RegionNode {
     pub code: String,
     pub name: String,
     pub level: Level,
     pub residents: u32,
+    #[schema(no_recursion)]
     pub children: Vec<RegionNode>,
 }
 
 /// `{code, name}` as a user view names a region.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RegionRef {
     pub code: String,
     pub name: String,

@@ -13,10 +13,11 @@ use crate::db::entity::audit_entry;
 /// The hash before the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
     pub action: String,
     pub target: String,

@@ -22,7 +22,7 @@ pub fn commitment_of(seed_hex: &str) -> String {
 }
 
 /// One eligible participant as the public sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Eligible {
     pub user_id: i64,
     pub display_name: String,
@@ -31,11 +31,12 @@ pub struct Eligible {
 }
 
 /// Everything public about a draw once it ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DrawRecord {
     pub campaign: String,
     pub mode: String,
     pub winners_wanted: u32,
+    #[schema(required = true)]
     pub min_score: Option<u32>,
     pub commitment: String,
     pub seed: String,
@@ -49,7 +50,7 @@ pub struct DrawRecord {
     pub days: Vec<DayDraw>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayDraw {
     pub day: String,
     pub winners_wanted: u32,

@@ -35,15 +35,30 @@ pub enum AdminError {
 }
 
 /// What anyone may see of a campaign's prize draw.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicDraw {
     pub campaign: String,
+    #[schema(required = true)]
     pub commitment: Option<String>,
     pub drawn: bool,
     /// How to check it: the algorithm, in words.
     pub method: &'static str,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = draw_record_fields)]
     pub record: Option<DrawRecord>,
+}
+
+/// The fields a run draw adds to `PublicDraw` (those of `DrawRecord` it does not have already),
+/// none required: before the draw they are absent.
+fn draw_record_fields() -> utoipa::openapi::Object {
+    use utoipa::openapi::{RefOr, Schema};
+    let mut fields = match <DrawRecord as utoipa::PartialSchema>::schema() {
+        RefOr::T(Schema::Object(object)) => object,
+        _ => utoipa::openapi::Object::new(),
+    };
+    fields.properties.retain(|name, _| name != "campaign" && name != "commitment");
+    fields.required.clear();
+    fields
 }
 
 pub const DRAW_METHOD: &str = "eligible = finished participants (staff excluded) by the prize rule, one entry per person, \

@@ -15,25 +15,28 @@ use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{question_revision, quiz_session, session_question, user};
 use crate::quiz::{Campaign, Permutation};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RegionParticipation {
     pub code: String,
     pub name: String,
     pub participants: u64,
     pub residents: u32,
+    #[schema(required = true)]
     pub participation_rate: Option<f64>,
+    #[schema(required = true)]
     pub average_best_score: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Accuracy {
     pub name: String,
     pub answered: u64,
     pub correct: u64,
+    #[schema(required = true)]
     pub accuracy: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ItemStats {
     pub bank: String,
     pub key: String,
@@ -41,27 +44,32 @@ pub struct ItemStats {
     pub category: String,
     pub basis: Vec<String>,
     pub attempts: u64,
+    #[schema(required = true)]
     pub facility: Option<f64>,
+    #[schema(required = true)]
     pub discrimination: Option<f64>,
     /// The wrong answer chosen most often (option text; for a multiple, the chosen texts joined).
+    #[schema(required = true)]
     pub most_chosen_wrong: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ArticleRegionAccuracy {
     pub article: String,
     pub township: String,
     pub answered: u64,
     pub correct: u64,
+    #[schema(required = true)]
     pub accuracy: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CampaignStats {
     pub campaign: String,
     pub participants: u64,
     pub sessions_started: u64,
     pub sessions_finished: u64,
+    #[schema(required = true)]
     pub completion_rate: Option<f64>,
     /// Finished sessions per tenth of the maximum score: bucket i holds scores in
     /// [i·max/10, (i+1)·max/10), the last bucket also the maximum itself.

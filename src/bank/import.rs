@@ -13,13 +13,13 @@ use serde::Serialize;
 use super::model::{BankFile, Question};
 use crate::db::entity::{bank, question, question_revision};
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BankRef {
     pub key: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportReport {
     pub bank: BankRef,
     pub created: usize,

@@ -72,7 +72,7 @@ impl IndexedQuestion {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CategoryCount {
     pub name: String,
     pub questions: usize,

@@ -32,7 +32,7 @@ pub enum BankError {
 }
 
 /// A bank as the admin list shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BankSummary {
     pub key: String,
     pub title: String,
@@ -41,7 +41,7 @@ pub struct BankSummary {
 }
 
 /// A question with its answer, for staff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AdminQuestion {
     pub key: String,
     pub revision: i32,

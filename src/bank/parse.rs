@@ -28,7 +28,9 @@ impl std::fmt::Display for Problem {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The format of a question file (`format=` of an upload; case does not matter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Format {
     Toml,
     Json,

@@ -8,7 +8,7 @@ use super::draw::{DrawRule, Quota};
 use crate::db::entity::campaign;
 use crate::error::FieldProblem;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reveal {
     /// Right answer and explanation right after each answer: for learning.
@@ -17,7 +17,7 @@ pub enum Reveal {
     AtEnd,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Ranking {
     /// A resident's best finished attempt counts.
@@ -26,53 +26,65 @@ pub enum Ranking {
     Total,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrizeMode {
     Top,
     Lottery,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Prize {
     pub mode: PrizeMode,
+    #[schema(minimum = 1, maximum = 10000)]
     pub winners: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_score: Option<u32>,
     /// Lottery only: draw this many winners for each Asia/Shanghai day among that day's
     /// qualifiers (a session finished that day meeting `min_score`), instead of `winners` overall.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 10000)]
     pub per_day: Option<u32>,
 }
 
 /// A campaign as an admin sends it (API body or campaign file).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignSpec {
+    #[schema(pattern = r"^[a-z0-9-]{3,64}$", example = "2026-spring-quiz")]
     pub slug: String,
+    /// 1 to 100 characters after trimming.
+    #[schema(min_length = 1, max_length = 100)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
     /// Required through the API; a campaign file may leave the dates out to open on the day it is
     /// first loaded and run `days` days (the demo campaign does).
     #[serde(default)]
+    #[schema(required = true, nullable = false)]
     pub opens_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
+    #[schema(required = true, nullable = false)]
     pub closes_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub days: Option<u32>,
+    #[schema(minimum = 1, maximum = 100)]
     pub question_count: u32,
     #[serde(default)]
     pub quotas: Vec<Quota>,
     #[serde(default)]
     pub banks: Vec<String>,
+    #[schema(minimum = 30, maximum = 7200)]
     pub time_limit_secs: u32,
+    #[schema(minimum = 1, maximum = 100)]
     pub attempts_per_day: u32,
     /// 0 = no limit in all (only per day).
     #[serde(default)]
     pub max_attempts: u32,
     #[serde(default = "default_points")]
+    #[schema(minimum = 1, maximum = 100)]
     pub points_per_question: u32,
     pub reveal: Reveal,
     pub ranking: Ranking,
@@ -109,7 +121,7 @@ pub struct Campaign {
     pub draw_commitment: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignState {
     Upcoming,
@@ -274,7 +286,7 @@ impl CampaignSpec {
 }
 
 /// A campaign as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CampaignView {
     pub slug: String,
     pub title: String,
@@ -295,18 +307,22 @@ pub struct CampaignView {
     pub prize: Prize,
     pub published: bool,
     /// SHA-256 commitment to the prize draw's seed (see GET /campaigns/{slug}/draw).
+    #[schema(required = true)]
     pub draw_commitment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub me: Option<MyCampaign>,
 }
 
 /// The signed-in resident's standing in a campaign.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MyCampaign {
     pub attempts_today: u32,
     pub attempts_left: u32,
     pub attempts: u32,
+    #[schema(required = true)]
     pub best: Option<i32>,
+    #[schema(required = true)]
     pub in_progress: Option<String>,
 }
 

@@ -12,13 +12,15 @@ use super::grading::Permutation;
 use crate::bank::{QuestionIndex, QuestionKind};
 
 /// Part of a campaign's draw: `count` questions of a category and/or difficulty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 3)]
     pub difficulty: Option<u8>,
+    #[schema(minimum = 1)]
     pub count: u32,
 }
 

@@ -25,7 +25,7 @@ pub enum InvalidChoice {
 }
 
 /// The raw JSON value of `choice`: a string of letters or a boolean.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum RawChoice {
     Text(String),

@@ -17,7 +17,7 @@ use crate::bank::{IndexedQuestion, QuestionKind};
 use crate::db::entity::{mistake, question};
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PracticeQuestion {
     pub id: String,
     pub kind: QuestionKind,
@@ -27,7 +27,7 @@ pub struct PracticeQuestion {
     pub options: Vec<OptionView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DailyQuestion {
     /// The Asia/Shanghai day this question belongs to.
     pub date: String,
@@ -35,7 +35,7 @@ pub struct DailyQuestion {
     pub question: PracticeQuestion,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PracticeOutcome {
     pub correct: bool,
     pub answer: String,
@@ -43,11 +43,12 @@ pub struct PracticeOutcome {
     pub basis: Vec<String>,
     /// Whether the question is (still) in the caller's mistake book.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub in_mistake_book: Option<bool>,
 }
 
 /// An entry of the mistake book, shown with its answer for study.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Mistake {
     pub question: PracticeQuestion,
     pub answer: String,
@@ -60,7 +61,7 @@ pub struct Mistake {
 
 /// A practice question with its answer, for the offline practice pack (practice only: campaign
 /// answer keys never leave the server before they may).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PackQuestion {
     #[serde(flatten)]
     pub question: PracticeQuestion,
@@ -69,7 +70,7 @@ pub struct PackQuestion {
     pub basis: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PracticePack {
     pub generated_at: chrono::DateTime<chrono::Utc>,
     pub questions: Vec<PackQuestion>,

@@ -21,13 +21,13 @@ use super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{campaign as campaign_row, question_revision, quiz_session, session_question};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionView {
     pub key: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuestionView {
     pub position: u32,
     pub kind: QuestionKind,
@@ -36,18 +36,23 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     pub answered: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub choice: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub correct: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub answer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub explanation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub basis: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub campaign: String,
@@ -61,32 +66,40 @@ pub struct SessionView {
     pub reveal: Reveal,
     pub finished: bool,
     /// Points so far; `null` while an at_end session runs (it would tell right from wrong).
+    #[schema(required = true)]
     pub score: Option<i32>,
     pub questions: Vec<QuestionView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub result: Option<SessionResult>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AnswerOutcome {
     pub accepted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub correct: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub answer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub explanation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub basis: Option<Vec<String>>,
+    #[schema(required = true)]
     pub score: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReviewItem {
     pub position: u32,
     pub kind: QuestionKind,
     pub stem: String,
     pub options: Vec<OptionView>,
+    #[schema(required = true)]
     pub choice: Option<String>,
     pub answer: String,
     pub correct: bool,
@@ -94,12 +107,13 @@ pub struct ReviewItem {
     pub basis: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionResult {
     pub score: i32,
     pub correct: i32,
     pub total: i32,
     pub duration_ms: i64,
+    #[schema(required = true)]
     pub rank: Option<u64>,
     pub review: Vec<ReviewItem>,
 }

@@ -18,7 +18,7 @@ use crate::quiz::Campaign;
 const POLL: Duration = Duration::from_millis(250);
 const TOP: u64 = 10;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LiveSnapshot {
     /// Increases with every change; the SSE event id.
     pub seq: u64,

@@ -29,7 +29,7 @@ pub enum ScoresError {
     BadDay,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LeaderboardEntry {
     pub rank: u64,
     pub display_name: String,
@@ -38,39 +38,44 @@ pub struct LeaderboardEntry {
     pub duration_ms: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MyRank {
     pub rank: u64,
     pub score: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Leaderboard {
     pub board: String,
     pub entries: Vec<LeaderboardEntry>,
     pub total: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub me: Option<MyRank>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The level of `GET /campaigns/{slug}/regions?level=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum RegionLevel {
     Township,
     Village,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RegionStat {
     pub code: String,
     pub name: String,
     pub participants: u64,
     pub residents: u32,
     /// participants / registered residents; null while the bureau has not filled in residents.
+    #[schema(required = true)]
     pub participation_rate: Option<f64>,
+    #[schema(required = true)]
     pub average_score: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RebuildReport {
     pub campaign: String,
     pub users: usize,
