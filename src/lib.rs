@@ -49,6 +49,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .attach(metrics.clone())
         .manage(metrics)
         .mount("/", api::system::routes())
+        .mount("/", api::openapi::routes())
         .mount("/api/v1", api::accounts::routes())
         .mount("/api/v1", api::banks::routes())
         .mount("/api/v1", api::quiz::routes())

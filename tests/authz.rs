@@ -92,6 +92,7 @@ fn table(w: &World) -> Vec<Row> {
         row(Get, "/healthz", "/healthz", None, [200, 200, 200, 200]),
         row(Get, "/readyz", "/readyz", None, [200, 200, 200, 200]),
         row(Get, "/metrics", "/metrics", None, [200, 200, 200, 200]),
+        row(Get, "/api/openapi.json", "/api/openapi.json", None, [200, 200, 200, 200]),
         // accounts
         row(Post, "/api/v1/auth/register", "/api/v1/auth/register", Some(json!({})), [422, 422, 422, 422]),
         row(

@@ -6,21 +6,31 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::guards::{JsonBody, PresentedToken, TOKEN_COOKIE, User};
 use crate::accounts::{Accounts, DisplayName, NewResident, Password, Phone, RegionNode, SignedIn, UserView};
-use crate::error::{ApiError, ApiResult, FieldProblem};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldProblem};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![register, login, logout, me, regions]
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterRequest {
+    /// A mainland mobile number: 11 digits, `1[3-9]…` (a leading `+86`, spaces and dashes are
+    /// accepted too).
+    #[schema(example = "13912345678", pattern = r"^1[3-9][0-9]{9}$")]
     phone: String,
+    /// 8 to 128 characters.
+    #[schema(example = "a-good-password", min_length = 8, max_length = 128)]
     password: String,
+    /// 1 to 20 characters after trimming, no control characters.
+    #[schema(example = "张三", min_length = 1, max_length = 20)]
     display_name: String,
+    /// A village (嘎查/村/社区) code from `GET /api/v1/regions`.
+    #[schema(example = "150824100001")]
     region_code: String,
 }
 
@@ -57,10 +67,13 @@ impl TryFrom<RegisterRequest> for NewResident {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
+    /// As for register.
+    #[schema(example = "13912345678", pattern = r"^1[3-9][0-9]{9}$")]
     phone: String,
+    #[schema(example = "a-good-password", max_length = 128)]
     password: String,
 }
 
@@ -73,6 +86,25 @@ fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn) {
     cookies.add(cookie);
 }
 
+/// Registers a resident and signs them in (the token also comes as an HttpOnly cookie).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "accounts",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "registered and signed in", body = SignedIn,
+            headers(("Set-Cookie" = String, description = "`pufa_token`, HttpOnly, SameSite=Strict"))),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 409, description = "`phone_taken`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 422, description = "`invalid_phone`, `weak_password`, `invalid_display_name`, `unknown_region` or `invalid_body`, with `fields`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many accounts from this address this hour", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+        (status = 503, description = "`unavailable`: too many sign-ins at once, or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[post("/auth/register", data = "<body>")]
 async fn register(
     body: JsonBody<RegisterRequest>,
@@ -86,6 +118,26 @@ async fn register(
     Ok((Status::Created, Json(signed_in)))
 }
 
+/// Signs in with phone and password (the token also comes as an HttpOnly cookie).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "accounts",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "signed in", body = SignedIn,
+            headers(("Set-Cookie" = String, description = "`pufa_token`, HttpOnly, SameSite=Strict"))),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 422, description = "`invalid_phone` or `invalid_body`, with `fields`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many wrong passwords for this phone or address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+        (status = 503, description = "`unavailable`: too many sign-ins at once, or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[post("/auth/login", data = "<body>")]
 async fn login(
     body: JsonBody<LoginRequest>,
@@ -100,6 +152,18 @@ async fn login(
     Ok(Json(signed_in))
 }
 
+/// Signs out: the token stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/auth/logout")]
 async fn logout(
     _user: User,
@@ -112,11 +176,30 @@ async fn logout(
     Ok(Status::NoContent)
 }
 
+/// The signed-in user.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the signed-in user (phone masked)", body = UserView),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/me")]
 fn me(user: User, accounts: &State<Accounts>) -> Json<UserView> {
     Json(accounts.view(&user.0))
 }
 
+/// The region tree (旗 > 苏木镇 > 嘎查/村/社区) for the registration picker.
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions",
+    tag = "accounts",
+    responses((status = 200, description = "the region tree", body = Vec<RegionNode>))
+)]
 #[get("/regions")]
 fn regions(accounts: &State<Accounts>) -> Json<Vec<RegionNode>> {
     Json(accounts.regions().tree())

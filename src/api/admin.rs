@@ -12,7 +12,7 @@ use crate::admin::audit::AuditEntry;
 use crate::admin::draw::DrawRecord;
 use crate::admin::stats::CampaignStats;
 use crate::admin::{AdminError, AdminOps, PublicDraw};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -42,6 +42,21 @@ impl From<AdminError> for ApiError {
     }
 }
 
+/// Participation, completion, the score histogram, per-region and per-question statistics.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/campaigns/{slug}/stats",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "the statistics", body = CampaignStats),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/campaigns/<slug>/stats")]
 async fn campaign_stats(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<CampaignStats>> {
     Ok(Json(ops.stats(slug).await?))
@@ -63,6 +78,20 @@ fn attachment(name: &str) -> Header<'static> {
 }
 
 /// Per-question statistics as CSV (UTF-8 with BOM, for Excel).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/campaigns/{slug}/stats.csv",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "CSV, UTF-8 with BOM", body = String, content_type = "text/csv", headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-….csv\""))),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/campaigns/<slug>/stats.csv")]
 async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<String>> {
     let out = crate::admin::exports::stats_csv(&ops.stats(slug).await?);
@@ -70,6 +99,20 @@ async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResul
 }
 
 /// Every ranked participant in board order, phones in full (staff only), streamed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/campaigns/{slug}/results.csv",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "CSV, UTF-8 with BOM: rank, name, phone, region, score, duration, finished_at", body = String, content_type = "text/csv", headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-….csv\""))),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/campaigns/<slug>/results.csv")]
 async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<ByteStream![Vec<u8>]>> {
     let mut export = ops.results(slug).await?;
@@ -89,16 +132,61 @@ async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiRes
     Ok(CsvFile { body: stream, content_type: csv_type(), disposition: attachment(&format!("{slug}-results.csv")) })
 }
 
+/// Runs the prize draw once the campaign has closed; the same call again returns the same draw.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/campaigns/{slug}/draw",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "the draw", body = DrawRecord),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+        (status = 409, description = "`campaign_still_open`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/campaigns/<slug>/draw")]
 async fn run_draw(slug: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<DrawRecord>> {
     Ok(Json(ops.run_draw(admin.0.id, slug).await?))
 }
 
+/// The public record of a campaign's draw: the commitment, and after the draw the seed and masked winners.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/draw",
+    tag = "admin",
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "the public record", body = PublicDraw),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/campaigns/<slug>/draw")]
 async fn public_draw(slug: &str, ops: &State<AdminOps>) -> ApiResult<Json<PublicDraw>> {
     Ok(Json(ops.public_draw(slug).await?))
 }
 
+/// The hash-chained log of admin writes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("offset" = Option<u64>, Query, description = "entries to skip (default 0)"),
+        ("limit" = Option<u64>, Query, description = "at most this many (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "the entries", body = Vec<AuditEntry>),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/audit?<offset>&<limit>")]
 async fn audit_log(
     offset: Option<u64>,
@@ -109,6 +197,24 @@ async fn audit_log(
     Ok(Json(ops.audit().list(offset.unwrap_or(0), limit.unwrap_or(100)).await.map_err(ApiError::from)?))
 }
 
+/// Accounts, newest first, by phone digits or name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("q" = Option<String>, Query, description = "part of a phone number or a name"),
+        ("offset" = Option<u64>, Query, description = "accounts to skip (default 0)"),
+        ("limit" = Option<u64>, Query, description = "at most this many (default 50, 1 to 200)"),
+    ),
+    responses(
+        (status = 200, description = "the accounts (phones in full)", body = Vec<AccountView>),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/users?<q>&<offset>&<limit>")]
 async fn list_users(
     q: Option<&str>,
@@ -126,29 +232,89 @@ fn user_id(raw: &str) -> ApiResult<i64> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NewPassword {
     password: String,
 }
 
+/// Sets a new random password (shown once) and ends the user's sign-ins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/password-reset",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the user id", example = 2)),
+    responses(
+        (status = 200, description = "the new password", body = NewPassword),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/users/<id>/password-reset")]
 async fn reset_password(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<NewPassword>> {
     let password = ops.reset_password(admin.0.id, user_id(id)?).await?;
     Ok(Json(NewPassword { password: password.expose().to_owned() }))
 }
 
+/// Disables an account; its tokens stop working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/disable",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the user id", example = 2)),
+    responses(
+        (status = 204, description = "done"),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/users/<id>/disable")]
 async fn disable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
     ops.set_disabled(admin.0.id, user_id(id)?, true).await?;
     Ok(Status::NoContent)
 }
 
+/// Enables a disabled account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/enable",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the user id", example = 2)),
+    responses(
+        (status = 204, description = "done"),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/users/<id>/enable")]
 async fn enable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
     ops.set_disabled(admin.0.id, user_id(id)?, false).await?;
     Ok(Status::NoContent)
 }
 
+/// Makes an account an administrator.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/promote",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the user id", example = 2)),
+    responses(
+        (status = 204, description = "done"),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/users/<id>/promote")]
 async fn promote_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
     ops.promote(admin.0.id, user_id(id)?).await?;

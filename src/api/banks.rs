@@ -10,7 +10,7 @@ use crate::bank::{
     QuestionKind,
 };
 use crate::config::Settings;
-use crate::error::{ApiError, ApiResult, PlacedProblem, remember};
+use crate::error::{ApiError, ApiResult, ErrorBody, PlacedProblem, remember};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![upload_bank, list_banks, list_questions, question_revisions, categories]
@@ -43,6 +43,8 @@ fn invalid_bank(problems: Vec<Problem>) -> ApiError {
 }
 
 /// A raw file upload, read up to `upload_limit_bytes`.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
 pub struct Upload(Vec<u8>);
 
 #[rocket::async_trait]
@@ -61,6 +63,35 @@ impl<'r> FromData<'r> for Upload {
     }
 }
 
+/// Uploads a question file (the raw file as the body): all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/banks",
+    tag = "banks",
+    security(("bearer" = [])),
+    params(
+        ("format" = Option<Format>, Query, description = "the file's format; without it: 422 `invalid_bank`"),
+        ("dry_run" = Option<bool>, Query, description = "check and count, change nothing"),
+        ("bank" = Option<String>, Query, description = "the bank key; required for csv and xlsx"),
+        ("title" = Option<String>, Query, description = "the bank's title, for a new bank from a spreadsheet"),
+    ),
+    request_body(
+        description = "the file itself: TOML, JSON or CSV text (UTF-8 or GB18030), or an .xlsx workbook",
+        content(
+            (Upload = "application/octet-stream"),
+            (String = "text/plain"),
+        )
+    ),
+    responses(
+        (status = 200, description = "imported (or, with dry_run, checked)", body = ImportReport),
+        (status = 400, description = "`bad_upload`: the body could not be read", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: larger than `upload_limit_bytes`", body = ErrorBody),
+        (status = 422, description = "`invalid_bank` with every `problem`; nothing was changed", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[post("/admin/banks?<format>&<dry_run>&<bank>&<title>", data = "<file>")]
 async fn upload_bank(
     admin: Admin,
@@ -82,11 +113,46 @@ async fn upload_bank(
     Ok(Json(report))
 }
 
+/// Every question bank with its question counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/banks",
+    tag = "banks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the banks", body = Vec<BankSummary>),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/banks")]
 async fn list_banks(_admin: Admin, banks: &State<Banks>) -> ApiResult<Json<Vec<BankSummary>>> {
     Ok(Json(banks.list().await?))
 }
 
+/// The current revision of every question of a bank (retired ones too), with answers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/banks/{key}/questions",
+    tag = "banks",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "the bank key", example = "civil-code-general"),
+        ("category" = Option<String>, Query, description = "only this category (编)"),
+        ("kind" = Option<String>, Query, description = "`single`, `multiple` or `judge` (or 单选/多选/判断)"),
+        ("offset" = Option<usize>, Query, description = "questions to skip (default 0)"),
+        ("limit" = Option<usize>, Query, description = "at most this many (default 100, at most 1000)"),
+    ),
+    responses(
+        (status = 200, description = "the questions", body = Vec<AdminQuestion>),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
+        (status = 422, description = "`invalid_query`: an unknown `kind`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/banks/<key>/questions?<category>&<kind>&<offset>&<limit>")]
 async fn list_questions(
     _admin: Admin,
@@ -108,6 +174,24 @@ async fn list_questions(
     Ok(Json(banks.questions(key, &filter).await?))
 }
 
+/// Every revision of one question, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/banks/{key}/questions/{question}/revisions",
+    tag = "banks",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "the bank key", example = "civil-code-general"),
+        ("question" = String, Path, description = "the question key within the bank"),
+    ),
+    responses(
+        (status = 200, description = "the revisions", body = Vec<AdminQuestion>),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such question", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/admin/banks/<key>/questions/<question>/revisions")]
 async fn question_revisions(
     _admin: Admin,
@@ -118,6 +202,13 @@ async fn question_revisions(
     Ok(Json(banks.revisions(key, question).await?))
 }
 
+/// Active questions per category (编).
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "banks",
+    responses((status = 200, description = "the categories", body = Vec<CategoryCount>))
+)]
 #[get("/categories")]
 fn categories(banks: &State<Banks>) -> Json<Vec<CategoryCount>> {
     Json(banks.categories())

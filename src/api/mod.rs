@@ -5,6 +5,7 @@ pub mod admin;
 pub mod banks;
 pub mod guards;
 pub mod headers;
+pub mod openapi;
 pub mod quiz;
 pub mod scores;
 pub mod static_files;

@@ -5,7 +5,7 @@ use rocket::serde::json::Json;
 use rocket::{Shutdown, State, get, post, routes};
 
 use super::guards::{Admin, User};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::quiz::Quiz;
 use crate::scores::service::ScoresError;
 use crate::scores::{Leaderboard, RebuildReport, RegionLevel, RegionStat};
@@ -28,6 +28,28 @@ impl From<ScoresError> for ApiError {
     }
 }
 
+/// A page of a campaign's board (the banner, a region, or a day), with `me` when signed in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/leaderboard",
+    tag = "leaderboards",
+    security((), ("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month"),
+        ("region" = Option<String>, Query, description = "a township or village code: that region's board"),
+        ("day" = Option<String>, Query, pattern = r"^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$", description = "`today` or `YYYY-MM-DD` (Asia/Shanghai): that day's board"),
+        ("live" = Option<bool>, Query, description = "the board of sessions in progress, by score so far"),
+        ("limit" = Option<u64>, Query, description = "rows (default 50)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip (default 0); ranks start at 1"),
+    ),
+    responses(
+        (status = 200, description = "the page", body = Leaderboard),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 422, description = "`unknown_region` or `invalid_query` (a bad `day`), with `fields`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[get("/campaigns/<slug>/leaderboard?<region>&<day>&<live>&<limit>&<offset>")]
 #[allow(clippy::too_many_arguments)]
 async fn leaderboard(
@@ -48,6 +70,27 @@ async fn leaderboard(
     Ok(Json(page))
 }
 
+/// The rows of a board around the caller.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/leaderboard/around-me",
+    tag = "leaderboards",
+    security(("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month"),
+        ("radius" = Option<u64>, Query, description = "rows above and below (default 5)"),
+        ("region" = Option<String>, Query, description = "a township or village code: that region's board"),
+        ("day" = Option<String>, Query, pattern = r"^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$", description = "`today` or `YYYY-MM-DD` (Asia/Shanghai): that day's board"),
+    ),
+    responses(
+        (status = 200, description = "the rows around the caller", body = Leaderboard),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 422, description = "`unknown_region` or `invalid_query` (a bad `day`), with `fields`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[get("/campaigns/<slug>/leaderboard/around-me?<radius>&<region>&<day>")]
 async fn around_me(
     slug: &str,
@@ -62,6 +105,23 @@ async fn around_me(
     Ok(Json(quiz.scores().around(&campaign, &board, user.0.id, radius.unwrap_or(5)).await?))
 }
 
+/// Participation and average score per township (or village).
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/regions",
+    tag = "leaderboards",
+    params(
+        ("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month"),
+        ("level" = Option<RegionLevel>, Query, description = "`township` (default) or `village`"),
+    ),
+    responses(
+        (status = 200, description = "one row per region", body = Vec<RegionStat>),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 422, description = "`invalid_query`: a bad `level`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[get("/campaigns/<slug>/regions?<level>")]
 async fn region_stats(slug: &str, level: Option<&str>, quiz: &State<Quiz>) -> ApiResult<Json<Vec<RegionStat>>> {
     let campaign = quiz.published(slug).await?;
@@ -73,7 +133,47 @@ async fn region_stats(slug: &str, level: Option<&str>, quiz: &State<Quiz>) -> Ap
     Ok(Json(quiz.scores().region_stats(&campaign, level).await?))
 }
 
+/// One event of `GET /api/v1/campaigns/{slug}/live`, as an SSE client reads it.
+#[derive(utoipa::ToSchema)]
+pub struct BoardEvent {
+    pub event: BoardEventName,
+    /// The snapshot's `seq` (what a reconnecting client sends as `Last-Event-ID`).
+    pub id: String,
+    #[schema(schema_with = snapshot_json)]
+    pub data: String,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum BoardEventName {
+    Board,
+}
+
+/// `data`: a `LiveSnapshot` as JSON (JSON Schema's `contentMediaType` and `contentSchema`).
+fn snapshot_json() -> utoipa::openapi::Object {
+    let mut data = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .content_media_type("application/json")
+        .description(Some("a `LiveSnapshot` as JSON"))
+        .build();
+    data.extensions
+        .get_or_insert_with(Default::default)
+        .insert("contentSchema".into(), serde_json::json!({ "$ref": "#/components/schemas/LiveSnapshot" }));
+    data
+}
+
 /// Server-sent events: a `board` event with the top of the board whenever it changes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/live",
+    tag = "leaderboards",
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "a stream of `board` events (the current snapshot first, then one per change) and heartbeat comments", body = BoardEvent, content_type = "text/event-stream"),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
+    )
+)]
 #[get("/campaigns/<slug>/live")]
 async fn live(slug: &str, quiz: &State<Quiz>, mut shutdown: Shutdown) -> ApiResult<EventStream![Event + 'static]> {
     let campaign = quiz.published(slug).await?;
@@ -93,6 +193,22 @@ async fn live(slug: &str, quiz: &State<Quiz>, mut shutdown: Shutdown) -> ApiResu
     .heartbeat(std::time::Duration::from_secs(15)))
 }
 
+/// Rebuilds every board of a campaign exactly from SQL.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/campaigns/{slug}/scores/rebuild",
+    tag = "leaderboards",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "rebuilt", body = RebuildReport),
+        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+    )
+)]
 #[post("/admin/campaigns/<slug>/scores/rebuild")]
 async fn rebuild_boards(
     slug: &str,
