@@ -98,6 +98,22 @@ async fn every_operation_documents_its_parameters_errors_and_auth() {
             }
         }
     }
+    // Every link names an operation of the document, by operationId.
+    let operation_ids: BTreeSet<&str> = documented(&doc)
+        .iter()
+        .filter_map(|(method, path)| doc["paths"][path][method]["operationId"].as_str())
+        .collect();
+    let mut links = 0;
+    for (method, path) in documented(&doc) {
+        for (status, response) in doc["paths"][&path][&method]["responses"].as_object().into_iter().flatten() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str().unwrap_or_default();
+                assert!(operation_ids.contains(target), "{method} {path} {status} link {name}: {link}");
+                links += 1;
+            }
+        }
+    }
+    assert!(links >= 12, "{links} links");
     // Every schema reference resolves.
     let text = doc.to_string();
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");

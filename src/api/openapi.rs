@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use rocket::http::ContentType;
 use rocket::{get, routes};
+use serde_json::json;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -76,7 +78,7 @@ pub fn routes() -> Vec<rocket::Route> {
         crate::admin::draw::Eligible,
         crate::admin::draw::DayDraw,
     )),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &Links),
     tags(
         (name = "system", description = "liveness, readiness, metrics, this document"),
         (name = "accounts", description = "registration, sign-in, the region tree"),
@@ -107,6 +109,62 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// Links between operations: the id one answer gives is what another operation takes (for
+/// clients, and for schemathesis' stateful tests). Written as raw JSON in the response's map:
+/// utoipa 5's `Link` serializes its fields in snake_case (`operation_id`), which OpenAPI does not
+/// know (fixed in utoipa 6).
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let session = json!({
+            "resume": {"operationId": "get_session", "parameters": {"id": "$response.body#/id"}},
+            "answer": {
+                "operationId": "submit_answer",
+                "parameters": {"id": "$response.body#/id", "position": "$response.body#/questions/0/position"},
+            },
+            "finish": {"operationId": "finish_session", "parameters": {"id": "$response.body#/id"}},
+        });
+        // 409 `session_in_progress` names the session to go on with.
+        let in_progress = json!({
+            "resume": {"operationId": "get_session", "parameters": {"id": "$response.body#/error/session_id"}},
+            "answer": {
+                "operationId": "submit_answer",
+                "parameters": {"id": "$response.body#/error/session_id", "position": 1},
+            },
+            "finish": {"operationId": "finish_session", "parameters": {"id": "$response.body#/error/session_id"}},
+        });
+        let practice = |id: &str| json!({"answer": {"operationId": "practice_answer", "requestBody": {"question_id": id, "choice": "A"}}});
+        let links = [
+            ("/api/v1/campaigns/{slug}/sessions", "post", "201", session.clone()),
+            ("/api/v1/campaigns/{slug}/sessions", "post", "409", in_progress),
+            ("/api/v1/sessions/{id}", "get", "200", session),
+            ("/api/v1/practice", "get", "200", practice("$response.body#/0/id")),
+            ("/api/v1/daily", "get", "200", practice("$response.body#/id")),
+            (
+                "/api/v1/admin/banks/{key}/questions",
+                "get",
+                "200",
+                json!({"revisions": {
+                    "operationId": "question_revisions",
+                    "parameters": {"key": "$request.path.key", "question": "$response.body#/0/key"},
+                }}),
+            ),
+        ];
+        for (path, method, status, links) in links {
+            let item = openapi.paths.paths.get_mut(path);
+            let operation = item.and_then(|item| match method {
+                "get" => item.get.as_mut(),
+                _ => item.post.as_mut(),
+            });
+            let response = operation.and_then(|op| op.responses.responses.get_mut(status));
+            if let Some(RefOr::T(response)) = response {
+                response.extensions.get_or_insert_with(Default::default).insert("links".into(), links);
+            }
+        }
     }
 }
 

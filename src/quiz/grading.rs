@@ -25,12 +25,31 @@ pub enum InvalidChoice {
 }
 
 /// The raw JSON value of `choice`: a string of letters or a boolean.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(untagged)]
 pub enum RawChoice {
     Text(String),
     Bool(bool),
 }
+
+/// Written by hand: the derive cannot put a pattern on the string variant.
+impl utoipa::PartialSchema for RawChoice {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let letters = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^[A-Ha-hTtFf][A-Ha-h ,]*$"))
+            .description(Some("option letters as shown, in any order (case, spaces and commas do not matter), or T/F"));
+        let judge = ObjectBuilder::new().schema_type(Type::Boolean).description(Some("a true/false question's answer"));
+        OneOfBuilder::new()
+            .item(letters)
+            .item(judge)
+            .description(Some("the raw JSON value of `choice`: a string of letters or a boolean"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RawChoice {}
 
 impl Choice {
     /// Parses `raw` for a question of `kind` showing `option_count` options.
