@@ -156,21 +156,23 @@ def call(method, path, template, expected, body=None):
 session = call("POST", f"/api/v1/campaigns/{slug}/sessions", "/api/v1/campaigns/{slug}/sessions", 201)
 sid = session["id"]
 answer = "/api/v1/sessions/{id}/answers/{position}"
+FIRST = {"judge": True, "single": "A", "multiple": "AB"}
+OTHER = {"judge": False, "single": "B", "multiple": "AC"}
 # Twelve questions: three answers each stay within the answer pace's burst (a third of 120 a minute).
 for question in session["questions"][:12]:
     path = f"/api/v1/sessions/{sid}/answers/{question['position']}"
-    choice = {"judge": True, "single": "A", "multiple": "AB"}[question["kind"]]
-    call("PUT", path, answer, 200, {"choice": choice})
-    call("PUT", path, answer, 200, {"choice": choice})  # the same again: the same answer
-    other = {"judge": False, "single": "B", "multiple": "AC"}[question["kind"]]
-    call("PUT", path, answer, 409, {"choice": other})  # already_answered
+    call("PUT", path, answer, 200, {"choice": FIRST[question["kind"]]})
+    call("PUT", path, answer, 200, {"choice": FIRST[question["kind"]]})  # the same again: the same answer
+    call("PUT", path, answer, 409, {"choice": OTHER[question["kind"]]})  # already_answered
 call("PUT", f"/api/v1/sessions/{sid}/answers/99", answer, 404, {"choice": "A"})
 call("PUT", f"/api/v1/sessions/{sid}/answers/1", answer, 422, {"choice": "Z"})
 call("GET", f"/api/v1/sessions/{sid}", "/api/v1/sessions/{id}", 200)
 call("POST", f"/api/v1/sessions/{sid}/finish", "/api/v1/sessions/{id}/finish", 200)
 call("POST", f"/api/v1/sessions/{sid}/finish", "/api/v1/sessions/{id}/finish", 200)
 call("GET", f"/api/v1/sessions/{sid}", "/api/v1/sessions/{id}", 200)
-call("PUT", f"/api/v1/sessions/{sid}/answers/1", answer, 409, {"choice": "A"})  # session_finished
+unanswered = session["questions"][-1]
+path = f"/api/v1/sessions/{sid}/answers/{unanswered['position']}"
+call("PUT", path, answer, 409, {"choice": FIRST[unanswered["kind"]]})  # session_finished
 call("GET", f"/api/v1/campaigns/{slug}/leaderboard", "/api/v1/campaigns/{slug}/leaderboard", 200)
 call("GET", f"/api/v1/campaigns/{slug}/leaderboard/around-me", "/api/v1/campaigns/{slug}/leaderboard/around-me", 200)
 call("GET", "/api/v1/me/mistakes", "/api/v1/me/mistakes", 200)
