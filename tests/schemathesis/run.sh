@@ -14,9 +14,10 @@
 # stream (`…/live`) never ends by design: schemathesis.toml beside this script reads one event.
 #
 # Settings (environment): PUFA_ST_MAX_EXAMPLES (default 30 per operation), PUFA_ST_SEED (default
-# 20261127; fixed so that a failure reproduces), PUFA_ST_VENV (default target/st-venv, ignored by
-# git; schemathesis is installed there when missing), PUFA_ST_KEEP=1 keeps the temporary directory
-# (database, server log, NDJSON reports). Exit status: 0 only when every check passed.
+# 20261127, plus 1 for each run after the first; fixed so that a failure reproduces), PUFA_ST_VENV
+# (default target/st-venv, ignored by git; schemathesis is installed there when missing),
+# PUFA_ST_KEEP=1 keeps the temporary directory (database, server log, NDJSON reports).
+# Exit status: 0 only when every check passed.
 set -euo pipefail
 
 ST_VERSION=4.32.5
@@ -225,7 +226,7 @@ run_schemathesis() {
         --header "Authorization: Bearer $token" \
         --checks "$CHECKS" \
         --max-examples "$MAX_EXAMPLES" \
-        --seed "$SEED" \
+        --seed "$((SEED + ${#RUNS[@]}))" \
         --workers 1 \
         --request-timeout 30 \
         --generation-database none \
