@@ -287,6 +287,27 @@ async fn every_route_answers_each_kind_of_caller_as_the_table_says() {
     missing.sort();
     assert!(missing.is_empty(), "routes without a row in the authorization table: {missing:#?}");
 
+    // And every operation of the published OpenAPI document (`{id}` there is `<id>` here).
+    let doc = serde_json::to_value(pufa::api::openapi::document()).expect("document");
+    let as_documented = |route: &str| -> String {
+        let path = route.split('?').next().unwrap_or(route);
+        path.replace('<', "{").replace('>', "}")
+    };
+    let mut undocumented_rows = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let covered =
+                rows.iter().any(|r| r.method.as_str().eq_ignore_ascii_case(method) && as_documented(r.route) == *path);
+            if !covered {
+                undocumented_rows.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(undocumented_rows.is_empty(), "OpenAPI operations without a row: {undocumented_rows:#?}");
+
     let mut wrong = Vec::new();
     for row in &rows {
         for (i, caller) in [Anonymous, Owner, Stranger, Staff].into_iter().enumerate() {
