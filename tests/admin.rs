@@ -434,3 +434,22 @@ async fn extreme_numbers_in_queries_paths_and_campaigns_never_fail_the_server() 
     let reply = app.post("/api/v1/admin/campaigns", body, Some(&admin)).await;
     assert_eq!((reply.status, reply.error_code()), (Status::UnprocessableEntity, "invalid_campaign"), "{}", reply.body);
 }
+
+/// Two pufa processes (two audit logs over one database, each with its own in-process turn)
+/// appending at the same moment must still leave one unbroken chain.
+async fn two_processes_appending_at_once_keep_one_chain(app: TestApp) {
+    use pufa::admin::audit::AuditLog;
+    let first = AuditLog::new(app.db().clone());
+    let second = AuditLog::new(app.db().clone());
+    let appends = (0..40).map(|i| {
+        let log = if i % 2 == 0 { first.clone() } else { second.clone() };
+        async move { log.record(None, "test.append", &format!("item {i}"), serde_json::json!({"i": i})).await }
+    });
+    for result in rocket::futures::future::join_all(appends).await {
+        result.expect("every append lands");
+    }
+    let verified = first.verify().await.expect("verify").expect("one unbroken chain");
+    assert!(verified >= 40, "all 40 entries are in the chain: {verified}");
+}
+
+on_every_database!(two_processes_appending_at_once_keep_one_chain);

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, QueryOrder, QuerySelect, SqlErr,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
@@ -69,25 +71,37 @@ impl AuditLog {
         details: serde_json::Value,
     ) -> Result<(), DbErr> {
         let _turn = self.append.lock().await;
-        let last = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id).limit(1).one(&self.db).await?;
-        let prev = last.map_or_else(|| GENESIS.to_owned(), |e| e.hash);
-        // Microsecond precision: the stored time must hash the same after a round trip through SQL.
-        let at = DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_else(Utc::now);
         let details = details.to_string();
-        let hash = entry_hash(&prev, &at, actor, action, target, &details);
-        audit_entry::ActiveModel {
-            at: Set(at),
-            actor_id: Set(actor),
-            action: Set(action.to_owned()),
-            target: Set(target.to_owned()),
-            details: Set(details),
-            prev_hash: Set(prev),
-            hash: Set(hash),
-            ..Default::default()
+        // In-process appends take turns; another pufa process may still append between our read
+        // of the last entry and our insert. The unique index on prev_hash refuses the second
+        // successor, and we chain again on top of the winner.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let last =
+                audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id).limit(1).one(&self.db).await?;
+            let prev = last.map_or_else(|| GENESIS.to_owned(), |e| e.hash);
+            // Microsecond precision: the stored time must hash the same after a round trip through SQL.
+            let at = DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_else(Utc::now);
+            let hash = entry_hash(&prev, &at, actor, action, target, &details);
+            let inserted = audit_entry::ActiveModel {
+                at: Set(at),
+                actor_id: Set(actor),
+                action: Set(action.to_owned()),
+                target: Set(target.to_owned()),
+                details: Set(details.clone()),
+                prev_hash: Set(prev),
+                hash: Set(hash),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await;
+            match inserted {
+                Ok(_) => return Ok(()),
+                Err(e) if attempts < 20 && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(e) => return Err(e),
+            }
         }
-        .insert(&self.db)
-        .await?;
-        Ok(())
     }
 
     pub async fn list(&self, offset: u64, limit: u64) -> Result<Vec<AuditEntry>, DbErr> {

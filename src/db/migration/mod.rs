@@ -6,6 +6,7 @@ mod m20261127_000001_create_accounts;
 mod m20261127_000002_create_banks;
 mod m20261127_000003_create_quiz;
 mod m20261127_000004_admin;
+mod m20261127_000005_audit_chain_unique;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_banks::Migration),
             Box::new(m20261127_000003_create_quiz::Migration),
             Box::new(m20261127_000004_admin::Migration),
+            Box::new(m20261127_000005_audit_chain_unique::Migration),
         ]
     }
 }
