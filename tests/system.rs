@@ -463,3 +463,25 @@ async fn one_address_creating_accounts_in_bulk_is_slowed_and_answers_keep_a_huma
     assert_eq!(statuses[..2], [(Status::Ok, None), (Status::Ok, None)]);
     assert_eq!(statuses[2], (Status::TooManyRequests, Some("10".to_owned())));
 }
+
+#[rocket::async_test]
+async fn hostile_text_is_stored_and_shown_as_plain_text() {
+    let app = TestApp::without_cookies().await;
+    // Display names are at most 20 characters.
+    let names = ["<svg onload=alert()>", "'; DROP TABLE users;", "\" OR 1=1 --"];
+    for (i, name) in names.iter().enumerate() {
+        let body = register_body(json!(format!("1381234995{i}")), json!("password-1"), json!(name));
+        let reply = app.send_raw(Method::Post, "/api/v1/auth/register", body, None).await;
+        assert_eq!(reply.status, Status::Created, "{name}: {}", reply.body);
+        let token = reply.body["token"].as_str().expect("token").to_owned();
+        let me = app.get("/api/v1/me", Some(&token)).await;
+        assert_eq!(me.body["display_name"], *name, "kept exactly as typed, as data");
+        assert_eq!(me.content_type, Some(ContentType::JSON), "never served as HTML");
+    }
+    // The injection attempts did nothing to the tables: every account is there and can sign in.
+    for i in 0..names.len() {
+        assert_eq!(app.login(&format!("1381234995{i}"), "password-1").await.status, Status::Ok);
+    }
+    let search = app.get("/api/v1/regions", None).await;
+    assert_eq!(search.status, Status::Ok);
+}
