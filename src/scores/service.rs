@@ -103,6 +103,9 @@ pub struct Scores {
     cards: Arc<Mutex<HashMap<i64, (String, String)>>>,
     feed: LiveFeed,
     live_answers: mpsc::Sender<LiveJob>,
+    /// Held by a rebuild. A rebuild clears the boards (and the built mark) first: the upkeep
+    /// must not take a rebuild in progress for lost boards and clear them again halfway.
+    rebuilding: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Work for the live-board writer, applied in order.
@@ -129,6 +132,7 @@ impl Scores {
             cards: Arc::default(),
             feed: LiveFeed::default(),
             live_answers,
+            rebuilding: Arc::default(),
         };
         tokio::spawn(scores.clone().write_live_answers(rx));
         scores
@@ -265,8 +269,14 @@ impl Scores {
         Ok(())
     }
 
-    /// Rebuilds every board of a campaign from SQL, exactly.
+    /// Rebuilds every board of a campaign from SQL, exactly; one rebuild at a time.
     pub async fn rebuild(&self, campaign: &Campaign) -> Result<RebuildReport, ScoresError> {
+        let _rebuilding = self.rebuilding.lock().await;
+        self.rebuild_now(campaign).await
+    }
+
+    /// `rebuild`, for a caller that holds `rebuilding`.
+    async fn rebuild_now(&self, campaign: &Campaign) -> Result<RebuildReport, ScoresError> {
         let finished = finished_sessions(&self.db, campaign.id, None).await?;
         let open = quiz_session::Entity::find()
             .filter(quiz_session::Column::CampaignId.eq(campaign.id))
@@ -327,13 +337,15 @@ impl Scores {
     pub async fn catch_up(&self, campaigns: &[Campaign]) -> Vec<RebuildReport> {
         let mut reports = Vec::new();
         for campaign in campaigns {
+            // Looked at only while no rebuild runs: one in progress has dropped the built mark.
+            let _rebuilding = self.rebuilding.lock().await;
             let dirty = self.dirty.lock().unwrap_or_else(PoisonError::into_inner).contains(&campaign.id);
             let missing = match self.store.is_built(campaign.id).await {
                 Ok(built) => !built,
                 Err(_) => continue, // still unreachable: try again later
             };
             if dirty || missing {
-                match self.rebuild(campaign).await {
+                match self.rebuild_now(campaign).await {
                     Ok(report) => {
                         tracing::info!(campaign = %campaign.slug, users = report.users, "boards rebuilt from SQL");
                         reports.push(report);
