@@ -121,18 +121,44 @@ impl Settings {
     }
 }
 
+/// `redis_url`: one URL, or several comma-separated nodes of a Redis Cluster (more than one
+/// means cluster mode). Returns the list trimmed and joined by commas.
+fn redis_nodes(raw: &str) -> Result<String, ConfigError> {
+    let nodes: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if nodes.len() == 1 {
+        let url = nodes[0];
+        if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://")) {
+            return Err(ConfigError::new(
+                "redis_url",
+                "must start with redis:// (several, comma-separated, for a cluster)",
+            ));
+        }
+        return Ok(url.to_owned());
+    }
+    for (i, url) in nodes.iter().enumerate() {
+        if url.is_empty() {
+            return Err(ConfigError::new("redis_url", format!("node {} of the cluster list is empty", i + 1)));
+        }
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(ConfigError::new(
+                "redis_url",
+                format!("cluster node `{url}` must start with redis:// or rediss://"),
+            ));
+        }
+        if nodes[..i].contains(url) {
+            return Err(ConfigError::new("redis_url", format!("cluster node `{url}` is listed twice")));
+        }
+    }
+    Ok(nodes.join(","))
+}
+
 impl RawSettings {
     fn validate(self) -> Result<Settings, ConfigError> {
         let db = self.database_url.trim();
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
             return Err(ConfigError::new("database_url", "must start with sqlite: or postgres://"));
         }
-        let redis_url = self.redis_url.filter(|u| !u.trim().is_empty());
-        if let Some(url) = &redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://"))
-        {
-            return Err(ConfigError::new("redis_url", "must start with redis://"));
-        }
+        let redis_url = self.redis_url.filter(|u| !u.trim().is_empty()).map(|u| redis_nodes(&u)).transpose()?;
         if self.live_scores == LiveScoresMode::Redis && redis_url.is_none() {
             return Err(ConfigError::new("redis_url", "is required when live_scores = \"redis\""));
         }
@@ -214,6 +240,29 @@ mod tests {
         let err = with("database_url", "mysql://x").expect_err("unsupported database");
         assert_eq!(err.to_string().lines().count(), 1);
         assert!(err.to_string().contains("database_url"));
+    }
+
+    #[test]
+    fn several_redis_urls_mean_a_cluster() {
+        let settings = with("redis_url", " redis://127.0.0.1:7000, redis://127.0.0.1:7001,redis://127.0.0.1:7002 ")
+            .expect("a cluster list");
+        assert_eq!(
+            settings.redis_url.as_deref(),
+            Some("redis://127.0.0.1:7000,redis://127.0.0.1:7001,redis://127.0.0.1:7002")
+        );
+        assert_eq!(with("redis_url", "redis://h:1").expect("one node").redis_url.as_deref(), Some("redis://h:1"));
+        for bad in [
+            "redis://h:1,,redis://h:2",
+            "redis://h:1,",
+            "redis://h:1,h:2",
+            "redis://h:1,redis+unix:///tmp/r.sock",
+            "redis://h:1,redis://h:1",
+            "h:1",
+        ] {
+            let err = with("redis_url", bad).expect_err(bad);
+            assert_eq!(err.key, "redis_url", "{bad}");
+            assert_eq!(err.to_string().lines().count(), 1);
+        }
     }
 
     #[test]

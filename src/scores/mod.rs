@@ -14,7 +14,7 @@ use crate::config::{LiveScoresMode, Settings};
 
 pub use self::board::{Board, Entry};
 pub use self::memory::MemoryStore;
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisConnection, RedisStore};
 pub use self::service::{Leaderboard, LeaderboardEntry, MyRank, RebuildReport, RegionLevel, RegionStat, Scores};
 
 #[derive(Debug, thiserror::Error)]
