@@ -1,14 +1,16 @@
 //! Board read latency at 10k and 1M entries, for the Redis and in-process stores.
 //!
 //!     cargo run --release --example board_bench [redis://127.0.0.1:6379]
+//!     cargo run --release --example board_bench redis://127.0.0.1:7000,redis://127.0.0.1:7001   # a cluster
 //!
 //! Fills one campaign board per size (Redis: pipelined writes in the same key layout that
-//! `LiveScores::put` keeps; in-process: `put`), then times 1,000 rank look-ups of random users and
-//! 1,000 reads of the top-50 page through the `LiveScores` interface. Cleans up its keys.
+//! `LiveScores::put` keeps, boards registered in the campaign's `keys` set; in-process: `put`),
+//! then times 1,000 rank look-ups of random users and 1,000 reads of the top-50 page through the
+//! `LiveScores` interface. Cleans up its keys (`LiveScores::clear`).
 
 use std::time::{Duration, Instant};
 
-use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, MemoryStore, RedisStore};
+use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, MemoryStore, RedisConnection, RedisStore};
 use rand::RngExt;
 
 fn entry(i: i64) -> Entry {
@@ -40,11 +42,13 @@ async fn measure(store: &LiveStore, campaign: i64, size: i64) -> (Duration, Dura
 }
 
 async fn fill_redis(url: &str, prefix: &str, campaign: i64, size: i64) {
-    let client = redis::Client::open(url).expect("url");
-    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    // Every key below is in the campaign's slot, so each pipeline also suits a cluster.
+    let mut conn = RedisConnection::connect(url).await.expect("redis");
     let z = format!("{prefix}:{{c{campaign}}}:z:all");
     let w = format!("{prefix}:{{c{campaign}}}:w:all");
     let cards = format!("{prefix}:{{c{campaign}}}:cards");
+    let registry = format!("{prefix}:{{c{campaign}}}:keys");
+    redis::cmd("SADD").arg(&registry).arg(&z).arg(&w).query_async::<()>(&mut conn).await.expect("register");
     for chunk in (1..=size).collect::<Vec<_>>().chunks(10_000) {
         let mut pipe = redis::pipe();
         for user in chunk {

@@ -1,6 +1,8 @@
-//! The Redis live store: shared by every pufa process; rebuildable from SQL. Connects to one Redis
-//! server or to a Redis Cluster (`redis_url` lists several nodes).
+//! The Redis live store: shared by every pufa process; rebuildable from SQL. Works on one Redis
+//! server or on a Redis Cluster (`redis_url` lists several nodes): every pipeline and script below
+//! touches one slot only (a campaign's keys share the hash tag `{c<id>}`; a counter is one key).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -156,17 +158,20 @@ impl Counters for RedisStore {
 //   {prefix}:{c42}:sum         hash board -> sum of points (averages per region)
 //   {prefix}:{c42}:cards       hash user -> "display name \x1f village code" (public fields only)
 //   {prefix}:{c42}:built       "1" once the boards were rebuilt from SQL (gone after FLUSHALL)
+//   {prefix}:{c42}:keys        set of every z:/w: key above that PUT wrote: what `clear` drops
+//                              (SCAN would see one node of a cluster only)
 
 use super::{Board, BoardUpdate, Entry, LiveScores, Put, Ranked};
 
 /// One user's updates on several boards, atomically, in one round trip.
+/// KEYS: sum, cards, the key registry, then (z, w) per board; every z and w written is registered.
 const PUT: &str = r"
 local user = ARGV[1]
 redis.call('HSET', KEYS[2], user, ARGV[2])
-local n = (#KEYS - 2) / 2
+local n = (#KEYS - 3) / 2
 for i = 1, n do
-  local z = KEYS[1 + 2 * i]
-  local w = KEYS[2 + 2 * i]
+  local z = KEYS[2 + 2 * i]
+  local w = KEYS[3 + 2 * i]
   local base = 2 + 4 * (i - 1)
   local name, op, score, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local old = redis.call('HGET', w, user)
@@ -179,6 +184,7 @@ for i = 1, n do
   if op == 'set' then
     redis.call('ZADD', z, score, member)
     redis.call('HSET', w, user, member)
+    redis.call('SADD', KEYS[3], z, w)
     redis.call('HINCRBY', KEYS[1], name, string.format('%d', 0 - tonumber(score)))
   end
 end
@@ -194,8 +200,23 @@ if not r then return false end
 return {r, redis.call('ZSCORE', KEYS[1], m), m}
 ";
 
+/// Drops the given keys of a campaign and takes them off its registry (KEYS[1]); returns how
+/// many registered keys are left (written by a PUT since the caller read the registry).
+const CLEAR: &str = r"
+for i = 2, #KEYS do
+  redis.call('UNLINK', KEYS[i])
+  redis.call('SREM', KEYS[1], KEYS[i])
+end
+return redis.call('SCARD', KEYS[1])
+";
+
+/// Registered keys dropped per `CLEAR` call, and calls before `clear` gives up.
+const CLEAR_BATCH: usize = 512;
+const CLEAR_PASSES: usize = 256;
+
 static PUT_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PUT));
 static RANK_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(RANK));
+static CLEAR_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(CLEAR));
 
 impl RedisStore {
     fn campaign_key(&self, campaign: i64, rest: &str) -> String {
@@ -227,7 +248,9 @@ impl RedisStore {
         updates: &[BoardUpdate],
     ) -> redis::ScriptInvocation<'static> {
         let mut call = PUT_SCRIPT.prepare_invoke();
-        call.key(self.campaign_key(campaign, "sum")).key(self.campaign_key(campaign, "cards"));
+        call.key(self.campaign_key(campaign, "sum"))
+            .key(self.campaign_key(campaign, "cards"))
+            .key(self.campaign_key(campaign, "keys"));
         call.arg(user).arg(card);
         for update in updates {
             let name = update.board.name();
@@ -242,6 +265,33 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// One server only: drops keys of a campaign that are not in its registry, written before
+    /// the registry existed (an older pufa) or by a tool that writes boards directly.
+    async fn sweep_unregistered(&self, campaign: i64) -> Result<(), LiveError> {
+        let pattern = self.campaign_key(campaign, "*");
+        let mut conn = self.conn.clone();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await?;
+            if !keys.is_empty() {
+                redis::cmd("UNLINK").arg(&keys).query_async::<i64>(&mut conn).await?;
+            }
+            cursor = next;
+            if cursor == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
 impl LiveScores for RedisStore {
     async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
         self.put_call(campaign, user, card, updates).invoke_async::<i64>(&mut self.conn.clone()).await?;
@@ -249,19 +299,29 @@ impl LiveScores for RedisStore {
     }
 
     async fn put_many(&self, puts: &[Put]) -> Result<(), LiveError> {
-        if puts.is_empty() {
-            return Ok(());
+        // One pipeline per campaign: a pipeline goes to one node, and on a cluster only the keys
+        // of one slot (one campaign) are sure to live there. In order within a campaign; campaigns
+        // share no keys. Every campaign is tried; the first error is returned.
+        let mut by_campaign: BTreeMap<i64, Vec<&Put>> = BTreeMap::new();
+        for put in puts {
+            by_campaign.entry(put.campaign).or_default().push(put);
         }
-        // SCRIPT LOAD first: after a Redis restart the script cache is empty, and a pipeline
-        // cannot fall back from EVALSHA to EVAL the way a single invocation does.
-        let mut pipe = redis::pipe();
-        pipe.load_script(&PUT_SCRIPT).ignore();
-        let calls: Vec<_> = puts.iter().map(|p| self.put_call(p.campaign, p.user, &p.card, &p.updates)).collect();
-        for call in &calls {
-            pipe.invoke_script(call).ignore();
+        let mut first_error = None;
+        for group in by_campaign.values() {
+            // SCRIPT LOAD first: after a Redis restart the script cache is empty, and a pipeline
+            // cannot fall back from EVALSHA to EVAL the way a single invocation does. Keyless, it
+            // travels with the pipeline to the node that owns the campaign's slot.
+            let mut pipe = redis::pipe();
+            pipe.load_script(&PUT_SCRIPT).ignore();
+            let calls: Vec<_> = group.iter().map(|p| self.put_call(p.campaign, p.user, &p.card, &p.updates)).collect();
+            for call in &calls {
+                pipe.invoke_script(call).ignore();
+            }
+            if let Err(e) = pipe.query_async::<()>(&mut self.conn.clone()).await {
+                first_error.get_or_insert(e);
+            }
         }
-        pipe.query_async::<()>(&mut self.conn.clone()).await?;
-        Ok(())
+        first_error.map_or(Ok(()), |e| Err(e.into()))
     }
 
     async fn page(
@@ -329,26 +389,35 @@ impl LiveScores for RedisStore {
     }
 
     async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
-        let pattern = self.campaign_key(campaign, "*");
+        // The registry names every board key PUT wrote; it lives in the campaign's slot, so this
+        // works on a cluster, where SCAN would walk one node only. Fixed keys go on every pass;
+        // passes repeat while PUTs running meanwhile register new boards.
+        let registry = self.campaign_key(campaign, "keys");
         let mut conn = self.conn.clone();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await?;
-            if !keys.is_empty() {
-                redis::cmd("UNLINK").arg(&keys).query_async::<i64>(&mut conn).await?;
+        let mut cleared = false;
+        for _ in 0..CLEAR_PASSES {
+            let registered: Vec<String> =
+                redis::cmd("SRANDMEMBER").arg(&registry).arg(CLEAR_BATCH).query_async(&mut conn).await?;
+            let mut call = CLEAR_SCRIPT.prepare_invoke();
+            call.key(&registry);
+            for fixed in ["sum", "cards", "built"] {
+                call.key(self.campaign_key(campaign, fixed));
             }
-            cursor = next;
-            if cursor == 0 {
-                return Ok(());
+            call.key(&registered);
+            let left: u64 = call.invoke_async(&mut conn).await?;
+            if left == 0 {
+                cleared = true;
+                break;
             }
         }
+        if !cleared {
+            let message = "boards kept appearing while clearing a campaign";
+            return Err(RedisError::from((redis::ErrorKind::Client, message)).into());
+        }
+        if !self.conn.is_cluster() {
+            self.sweep_unregistered(campaign).await?;
+        }
+        Ok(())
     }
 
     async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
