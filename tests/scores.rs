@@ -1,5 +1,5 @@
-//! Live scores and leaderboards: one contract for both stores, boards equal to SQL, and boards
-//! that survive Redis losing everything.
+//! Live scores and leaderboards: one contract for every store (in-process, Redis, Redis Cluster),
+//! boards equal to SQL, and boards that survive Redis losing everything.
 
 mod common;
 
@@ -8,32 +8,42 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use common::{Live, OwnRedis, Sql, TestApp};
 use pufa::quiz::{Campaign, Quiz, Ranking};
-use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, RedisStore};
+use pufa::scores::{Board, BoardUpdate, Counters, Entry, LiveScores, LiveStore, Put, RedisStore};
 use rand::{RngExt, SeedableRng};
 use rocket::http::Status;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
-// ---------- the contract, run against both stores ----------
+// ---------- the contract, run against every store ----------
+
+async fn redis_store_at(what: &str, url: &str) -> Option<LiveStore> {
+    let prefix = format!("pufa_test:contract:{}:{}", std::process::id(), rand::random::<u32>());
+    match RedisStore::connect(url, &prefix).await {
+        Ok(store) => Some(LiveStore::Redis(store)),
+        Err(err) => common::unavailable(what, &err),
+    }
+}
 
 async fn redis_store() -> Option<LiveStore> {
-    let prefix = format!("pufa_test:contract:{}:{}", std::process::id(), rand::random::<u32>());
-    match RedisStore::connect(&common::redis_url(), &prefix).await {
-        Ok(store) => Some(LiveStore::Redis(store)),
-        Err(err) if std::env::var("PUFA_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
-            panic!("Redis is required: {err}")
-        }
-        Err(err) => {
-            eprintln!("NOTICE: skipping a Redis contract test: {err}");
-            None
-        }
-    }
+    redis_store_at("Redis", &common::redis_url()).await
+}
+
+/// The store on the Redis Cluster of `PUFA_TEST_REDIS_CLUSTER_URL`.
+async fn redis_cluster_store() -> Option<LiveStore> {
+    let Some(url) = common::redis_cluster_url() else {
+        return common::unavailable("Redis Cluster", &common::NO_CLUSTER);
+    };
+    let store = redis_store_at("Redis Cluster", &url).await?;
+    let LiveStore::Redis(redis) = &store else { unreachable!("a Redis store") };
+    assert!(redis.is_cluster(), "PUFA_TEST_REDIS_CLUSTER_URL names one node; list the cluster's nodes");
+    Some(store)
 }
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod memory_store { $( #[rocket::async_test] async fn $name() { super::$name(pufa::scores::LiveStore::Memory(pufa::scores::MemoryStore::default())).await } )* }
         mod redis_store { $( #[rocket::async_test] async fn $name() { if let Some(store) = super::redis_store().await { super::$name(store).await } } )* }
+        mod redis_cluster_store { $( #[rocket::async_test] async fn $name() { if let Some(store) = super::redis_cluster_store().await { super::$name(store).await } } )* }
     };
 }
 
@@ -43,6 +53,9 @@ contract!(
     boards_are_separate_and_tally_participants_and_points,
     pages_and_ranks_agree_on_a_large_board,
     clearing_forgets_a_campaign_and_the_built_mark,
+    clearing_drops_every_board_of_one_campaign_only,
+    put_many_applies_puts_of_several_campaigns_in_order,
+    counters_count_hits_in_a_window_until_reset,
 );
 
 fn entry(points: i64, duration_ms: i64, at_ms: i64) -> Entry {
@@ -141,6 +154,81 @@ async fn clearing_forgets_a_campaign_and_the_built_mark(store: LiveStore) {
     store.clear(1).await.expect("clear");
     assert!(!store.is_built(1).await.expect("built"));
     assert!(order(&store, &Board::All).await.is_empty());
+}
+
+async fn clearing_drops_every_board_of_one_campaign_only(store: LiveStore) {
+    let village = Board::Village("150824202201".into());
+    let township = Board::Township("150824202000".into());
+    let day = Board::Day("2026-11-27".into());
+    let boards = [Board::All, village.clone(), township.clone(), day.clone(), Board::Live];
+    // Campaigns 1..=6: on a cluster their hash tags fall in different slots, on several nodes.
+    for campaign in 1..=6 {
+        for user in 1..=20 {
+            let updates: Vec<BoardUpdate> =
+                boards.iter().map(|b| BoardUpdate { board: b.clone(), entry: Some(entry(user, 10, 10)) }).collect();
+            store.put(campaign, user, "x\u{1f}v", &updates).await.expect("put");
+        }
+        store.mark_built(campaign).await.expect("mark");
+    }
+    for campaign in [1, 4] {
+        store.clear(campaign).await.expect("clear");
+        assert!(!store.is_built(campaign).await.expect("built"));
+        assert_eq!(store.tallies(campaign, &boards).await.expect("tallies"), [(0, 0); 5], "campaign {campaign}");
+        assert_eq!(store.rank(campaign, &village, 3).await.expect("rank"), None);
+        assert_eq!(store.page(campaign, &Board::All, 0, 10).await.expect("page").0, []);
+    }
+    for campaign in [2, 3, 5, 6] {
+        assert!(store.is_built(campaign).await.expect("built"), "campaign {campaign} kept");
+        assert_eq!(store.tallies(campaign, &boards).await.expect("tallies"), [(20, 210); 5], "campaign {campaign}");
+        let row = store.rank(campaign, &day, 20).await.expect("rank").expect("row");
+        assert_eq!((row.rank, row.card.as_deref()), (1, Some("x\u{1f}v")));
+    }
+    // A cleared campaign fills up again from nothing: no stale sums or rows.
+    store.put(1, 7, "y\u{1f}v", &[BoardUpdate { board: Board::All, entry: Some(entry(3, 1, 1)) }]).await.expect("put");
+    assert_eq!(store.tallies(1, &[Board::All, village]).await.expect("tallies"), [(1, 3), (0, 0)]);
+}
+
+async fn put_many_applies_puts_of_several_campaigns_in_order(store: LiveStore) {
+    let put = |campaign: i64, user: i64, points: i64, board: Board| Put {
+        campaign,
+        user,
+        card: format!("u{user}\u{1f}150824202201"),
+        updates: vec![BoardUpdate { board, entry: Some(entry(points, 100, 100)) }],
+    };
+    let mut puts = Vec::new();
+    for round in 0..3 {
+        for campaign in 11..=16 {
+            for user in 1..=5 {
+                // Later rounds replace earlier ones: the last put of a user wins.
+                puts.push(put(campaign, user, campaign * 100 + user * 10 + round, Board::Live));
+            }
+        }
+    }
+    puts.push(put(13, 9, 1, Board::All));
+    store.put_many(&puts).await.expect("put_many");
+    for campaign in 11..=16 {
+        let rows = store.page(campaign, &Board::Live, 0, 10).await.expect("page").0;
+        let got: Vec<(i64, i64)> = rows.iter().map(|r| (r.user_id, r.entry.points)).collect();
+        let want: Vec<(i64, i64)> = (1..=5).rev().map(|u| (u, campaign * 100 + u * 10 + 2)).collect();
+        assert_eq!(got, want, "campaign {campaign}");
+    }
+    assert_eq!(store.tallies(13, &[Board::All]).await.expect("tallies"), [(1, 1)]);
+    store.put_many(&[]).await.expect("nothing to put");
+}
+
+async fn counters_count_hits_in_a_window_until_reset(store: LiveStore) {
+    for expected in 1..=3 {
+        let count = store.hit("throttle:test:a", 60).await.expect("hit");
+        assert_eq!(count.hits, expected);
+        assert!((1..=60).contains(&count.resets_in_secs), "{count:?}");
+    }
+    assert_eq!(store.hit("throttle:test:b", 60).await.expect("hit").hits, 1, "keys count apart");
+    let peeked = store.peek("throttle:test:a").await.expect("peek");
+    assert_eq!(peeked.hits, 3);
+    assert!((1..=60).contains(&peeked.resets_in_secs), "{peeked:?}");
+    store.reset("throttle:test:a").await.expect("reset");
+    assert_eq!(store.peek("throttle:test:a").await.expect("peek").hits, 0);
+    assert_eq!(store.hit("throttle:test:a", 60).await.expect("hit").hits, 1, "a new window");
 }
 
 // ---------- boards against SQL ----------
@@ -291,8 +379,14 @@ async fn assert_boards_equal_sql(app: &TestApp, campaign: &Campaign) -> usize {
 
 #[rocket::async_test]
 async fn two_thousand_finished_sessions_leave_every_board_equal_to_sql() {
-    for (sql, live) in [(Sql::Sqlite, Live::Memory), (Sql::Sqlite, Live::Redis), (Sql::Postgres, Live::Redis)] {
+    for (sql, live) in [
+        (Sql::Sqlite, Live::Memory),
+        (Sql::Sqlite, Live::Redis),
+        (Sql::Postgres, Live::Redis),
+        (Sql::Sqlite, Live::RedisCluster),
+    ] {
         let Some(app) = TestApp::start(sql, live).await else { continue };
+        eprintln!("boards against SQL: {sql:?} + {live:?}");
         let users = seed_users(&app, 700).await;
         let campaign = finish_random_sessions(&app, &users, 2_000, 42).await;
         let boards = assert_boards_equal_sql(&app, &campaign).await;
@@ -407,7 +501,19 @@ async fn with_redis_stopped_answers_still_succeed_and_boards_catch_up() {
 
 #[rocket::async_test]
 async fn the_api_shows_boards_regions_and_my_rank_without_phones() {
-    let app = TestApp::plain().await;
+    the_api_shows_boards_regions_and_my_rank(TestApp::plain().await).await;
+}
+
+/// The same story with the live store on a Redis Cluster: register, play, live board, finish,
+/// boards, regions, rebuild.
+#[rocket::async_test]
+async fn on_a_redis_cluster_the_api_shows_boards_regions_and_my_rank() {
+    if let Some(app) = TestApp::start(Sql::Sqlite, Live::RedisCluster).await {
+        the_api_shows_boards_regions_and_my_rank(app).await;
+    }
+}
+
+async fn the_api_shows_boards_regions_and_my_rank(app: TestApp) {
     let demo = "2023-civil-code-month";
     let mut tokens = Vec::new();
     for i in 0..3 {

@@ -1,9 +1,11 @@
 //! Test helpers: the real app over a fresh SQLite file or PostgreSQL database, with the
 //! in-process store or Redis under a fresh key prefix, driven through Rocket's local client.
 //!
-//! Services: `PUFA_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test) and
-//! `PUFA_TEST_REDIS_URL` (default redis://127.0.0.1:6379). When one does not answer, its tests
-//! print a notice and pass, unless `PUFA_REQUIRE_SERVICES=1` (CI), where they fail.
+//! Services: `PUFA_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test),
+//! `PUFA_TEST_REDIS_URL` (default redis://127.0.0.1:6379) and `PUFA_TEST_REDIS_CLUSTER_URL`
+//! (comma-separated nodes of a Redis Cluster, e.g. from tests/cluster/start.sh; no default). When
+//! one does not answer or is not set, its tests print a notice and pass, unless
+//! `PUFA_REQUIRE_SERVICES=1` (CI), where they fail.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -23,6 +25,8 @@ pub enum Sql {
 pub enum Live {
     Memory,
     Redis,
+    /// A Redis Cluster: `PUFA_TEST_REDIS_CLUSTER_URL`.
+    RedisCluster,
 }
 
 pub struct TestApp {
@@ -44,16 +48,25 @@ pub fn redis_url() -> String {
     std::env::var("PUFA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn services_required() -> bool {
+/// The nodes of the test Redis Cluster, comma-separated; `None` when not set.
+pub fn redis_cluster_url() -> Option<String> {
+    std::env::var("PUFA_TEST_REDIS_CLUSTER_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// What a cluster test reports when `PUFA_TEST_REDIS_CLUSTER_URL` is not set.
+pub const NO_CLUSTER: &str =
+    "PUFA_TEST_REDIS_CLUSTER_URL is not set (start a local cluster with tests/cluster/start.sh)";
+
+pub fn services_required() -> bool {
     std::env::var("PUFA_REQUIRE_SERVICES").is_ok_and(|v| v == "1" || v == "true")
 }
 
 /// A missing service: fail in CI, skip with a notice elsewhere.
-fn unavailable(what: &str, err: &dyn std::fmt::Display) -> Option<TestApp> {
+pub fn unavailable<T>(what: &str, err: &dyn std::fmt::Display) -> Option<T> {
     if services_required() {
-        panic!("{what} is required (PUFA_REQUIRE_SERVICES=1) but does not answer: {err}");
+        panic!("{what} is required (PUFA_REQUIRE_SERVICES=1) but is not available: {err}");
     }
-    eprintln!("NOTICE: skipping a {what} test: {what} does not answer ({err})");
+    eprintln!("NOTICE: skipping a {what} test: {what} is not available ({err})");
     None
 }
 
@@ -120,16 +133,25 @@ impl TestApp {
                 Err(err) => return unavailable("PostgreSQL", &err),
             },
         };
-        if live == Live::Redis
-            && let Err(err) = ping_redis().await
-        {
-            return unavailable("Redis", &err);
-        }
+        let live_url = match live {
+            Live::Memory => redis_url(),
+            Live::Redis => match ping_redis().await {
+                Ok(()) => redis_url(),
+                Err(err) => return unavailable("Redis", &err),
+            },
+            Live::RedisCluster => {
+                let Some(url) = redis_cluster_url() else { return unavailable("Redis Cluster", &NO_CLUSTER) };
+                if let Err(err) = ping_redis_cluster(&url).await {
+                    return unavailable("Redis Cluster", &err);
+                }
+                url
+            }
+        };
         let prefix = format!("pufa_test:{}:{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let figment = pufa::config::figment()
             .merge(("database_url", database_url))
-            .merge(("live_scores", if live == Live::Redis { "redis" } else { "memory" }))
-            .merge(("redis_url", redis_url()))
+            .merge(("live_scores", if live == Live::Memory { "memory" } else { "redis" }))
+            .merge(("redis_url", live_url))
             .merge(("redis_prefix", prefix))
             .merge(("regions_file", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank/regions.toml")))
             .merge(("question_bank_dir", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank")))
@@ -209,6 +231,20 @@ async fn ping_redis() -> redis::RedisResult<()> {
     let mut conn = tokio::time::timeout(std::time::Duration::from_secs(2), client.get_multiplexed_async_connection())
         .await
         .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "timed out")))??;
+    redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ())
+}
+
+/// Connects to every node of the cluster at `url` (comma-separated nodes) and PINGs the masters.
+async fn ping_redis_cluster(url: &str) -> redis::RedisResult<()> {
+    let mut conn = tokio::time::timeout(std::time::Duration::from_secs(5), pufa::scores::RedisConnection::connect(url))
+        .await
+        .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "timed out")))??;
+    if !conn.is_cluster() {
+        return Err(redis::RedisError::from((
+            redis::ErrorKind::InvalidClientConfig,
+            "PUFA_TEST_REDIS_CLUSTER_URL names one node; list the cluster's nodes, comma-separated",
+        )));
+    }
     redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ())
 }
 
@@ -313,7 +349,7 @@ impl OwnRedis {
         match redis.spawn() {
             Ok(()) => Some(redis),
             Err(err) => {
-                unavailable("redis-server (binary)", &err);
+                unavailable::<()>("redis-server (binary)", &err);
                 None
             }
         }
