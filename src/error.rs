@@ -220,14 +220,33 @@ impl<'r> Responder<'r, 'static> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::Unavailable("the database is temporarily unavailable")
-            }
-            _ => Self::internal("database", &err),
+        if db_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::Unavailable("the database is temporarily unavailable")
+        } else {
+            Self::internal("database", &err)
         }
+    }
+}
+
+/// Whether a database error means the database is away (worth another try shortly) rather than
+/// a bad statement: no connection to be had, a connection lost mid-query, or a server shutting
+/// down or starting up. Lost connections surface from sqlx as query errors, not only `Conn`.
+pub fn db_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin or crash shutdown,
+            // cannot connect now), 53300 (too many connections).
+            Sqlx::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -248,5 +267,35 @@ pub fn json_catcher(status: Status, req: &Request<'_>) -> ApiError {
     match remembered {
         Some(err) if err.status() == status => err,
         _ => ApiError::from_status(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{DbErr, RuntimeErr};
+
+    use super::*;
+
+    fn sqlx(err: sea_orm::sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    #[test]
+    fn a_lost_database_is_unavailable_not_internal() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        for err in [
+            sqlx(sea_orm::sqlx::Error::Io(reset)),
+            sqlx(sea_orm::sqlx::Error::PoolTimedOut),
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+        ] {
+            assert!(db_unavailable(&err), "{err}");
+            assert_eq!(ApiError::from(err).code(), "unavailable");
+        }
+        for err in [sqlx(sea_orm::sqlx::Error::RowNotFound), DbErr::Custom("bad statement".into())] {
+            assert!(!db_unavailable(&err), "{err}");
+            assert_eq!(ApiError::from(err).code(), "internal");
+        }
     }
 }

@@ -31,7 +31,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .statement_cache_capacity(1024)
         });
     } else {
-        options.max_connections(32).min_connections(1);
+        // While the server is away every SQL call of a request waits the whole acquire timeout
+        // (sqlx retries a refused connection until then) before its 503, and a request makes up
+        // to three in a row (a finish: the session, the boards, the review). 2 s keeps such a
+        // request within a client's 10 s; a pool that cannot hand out one of its 32 connections
+        // in 2 s is overloaded anyway.
+        options.max_connections(32).min_connections(1).acquire_timeout(Duration::from_secs(2));
     }
     let db = Database::connect(options).await?;
     migration::Migrator::up(&db, None).await?;

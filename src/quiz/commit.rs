@@ -110,8 +110,19 @@ async fn run_lane(db: DatabaseConnection, gate: WriteGate, mut rx: mpsc::Receive
                     let _ = reply.send(Ok(result));
                 }
             }
-            // The batch failed as a whole (a lost connection, a busy database): try each on its
-            // own, so one bad answer cannot sink the others, and each gets its own verdict.
+            // The database is away: the whole batch, and every answer that queued behind it
+            // meanwhile, gets that verdict (503) at once. Each waiting for a connection in turn
+            // would hold the lane, and the replies, far past any client's patience.
+            Err(err) if crate::error::db_unavailable(&err) => {
+                while let Ok(job) = rx.try_recv() {
+                    batch.push(job);
+                }
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(err.clone()));
+                }
+            }
+            // The batch failed as a whole otherwise (a busy database): try each on its own, so
+            // one bad answer cannot sink the others, and each gets its own verdict.
             Err(_) => {
                 for (write, reply) in batch.drain(..) {
                     let _entered = gate.enter().await;

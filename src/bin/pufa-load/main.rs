@@ -14,6 +14,9 @@
 //! pufa-load run --url http://127.0.0.1:8000 --tokens tokens.tsv --campaign bench --rate 20 --duration 20
 //! pufa-load verify --database-url 'sqlite://pufa.db?mode=rwc' --campaign bench --from-json run.json
 //! ```
+//!
+//! Fault tests (tests/faults/) run with `--ack-log acks.tsv` and check it with
+//! `verify --ack-log acks.tsv`: every answer the server acknowledged must be in SQL.
 
 mod campaign;
 mod http;
@@ -110,6 +113,10 @@ enum Command {
         login_rate: Option<f64>,
         #[arg(long)]
         login_password: Option<String>,
+        /// Write one line per answer that got 200 (`session_id<TAB>position<TAB>choice`), for
+        /// `verify --ack-log`. Errors never stop a run: it keeps going through a server outage.
+        #[arg(long)]
+        ack_log: Option<PathBuf>,
     },
     /// Closed-loop board reads: GET leaderboard?limit=50 and leaderboard/around-me.
     Reads {
@@ -147,8 +154,10 @@ enum Command {
         #[arg(long)]
         label: Option<String>,
     },
-    /// Count the campaign's answers stored in SQL; exit 1 if fewer than expected.
-    #[command(group(ArgGroup::new("expected").required(true).multiple(true).args(["expect", "from_json"])))]
+    /// Check the campaign's answers in SQL: at least as many as expected, every acknowledged one
+    /// stored with its choice (`--ack-log`), and every session's score equal to its answers.
+    /// Exit 1 on any violation.
+    #[command(group(ArgGroup::new("expected").required(true).multiple(true).args(["expect", "from_json", "ack_log"])))]
     Verify {
         #[arg(long)]
         database_url: String,
@@ -159,6 +168,9 @@ enum Command {
         /// A `run` report: its `answers_ok` (and the answers stored during its time span).
         #[arg(long)]
         from_json: Option<PathBuf>,
+        /// The `--ack-log` of one or more runs: each (session, position, choice) must be in SQL.
+        #[arg(long)]
+        ack_log: Vec<PathBuf>,
     },
 }
 
@@ -224,6 +236,7 @@ async fn dispatch(command: Command, threads: usize) -> Result<bool, Error> {
             label,
             login_rate,
             login_password,
+            ack_log,
         } => {
             let args = run::RunArgs {
                 url,
@@ -240,6 +253,7 @@ async fn dispatch(command: Command, threads: usize) -> Result<bool, Error> {
                 login_rate,
                 login_password,
                 threads,
+                ack_log,
             };
             run::run(args).await?;
         }
@@ -250,8 +264,8 @@ async fn dispatch(command: Command, threads: usize) -> Result<bool, Error> {
         Command::Starts { url, tokens, campaign, concurrency, count, json, label } => {
             reads::starts(reads::StartsArgs { url, tokens, campaign, concurrency, count, json, label }).await?;
         }
-        Command::Verify { database_url, campaign, expect, from_json } => {
-            return seed::verify(seed::VerifyArgs { database_url, campaign, expect, from_json }).await;
+        Command::Verify { database_url, campaign, expect, from_json, ack_log } => {
+            return seed::verify(seed::VerifyArgs { database_url, campaign, expect, from_json, ack_log }).await;
         }
     }
     Ok(true)

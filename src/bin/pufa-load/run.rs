@@ -6,6 +6,7 @@
 //! as latency and schedule lag instead of silently lowering the offered load.
 
 use std::collections::VecDeque;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,6 +44,8 @@ pub struct RunArgs {
     pub login_rate: Option<f64>,
     pub login_password: Option<String>,
     pub threads: usize,
+    /// One line per answer that got 200: `session_id<TAB>position<TAB>choice` (warmup included).
+    pub ack_log: Option<PathBuf>,
 }
 
 /// xorshift64*: the few random picks a story needs, `Send`, and nearly free.
@@ -79,6 +82,16 @@ pub struct Ctx {
     pub window: Window,
     /// No request is sent from here on.
     pub stop_at: Instant,
+    /// Where every acknowledged answer is written (`--ack-log`).
+    ack_log: Option<Mutex<AckLog>>,
+}
+
+/// The acknowledged answers, one line each, so `verify --ack-log` can look every one up in SQL.
+struct AckLog {
+    out: std::io::BufWriter<std::fs::File>,
+    lines: u64,
+    /// The first write error; the run reports it at the end (a short log would pass verify).
+    failed: Option<String>,
 }
 
 impl Ctx {
@@ -92,7 +105,38 @@ impl Ctx {
             board_path: format!("/api/v1/campaigns/{slug}/leaderboard?limit=50"),
             window,
             stop_at: window.end,
+            ack_log: None,
         }
+    }
+
+    /// Writes each acknowledged answer to `path` (created or truncated).
+    pub fn with_ack_log(mut self, path: &std::path::Path) -> Result<Self, Error> {
+        let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        self.ack_log = Some(Mutex::new(AckLog { out, lines: 0, failed: None }));
+        Ok(self)
+    }
+
+    /// Records one answer the server acknowledged with 200.
+    fn acknowledged(&self, session: &str, position: u32, choice: &str) {
+        let Some(log) = &self.ack_log else { return };
+        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+        match writeln!(log.out, "{session}\t{position}\t{choice}") {
+            Ok(()) => log.lines += 1,
+            Err(e) => {
+                log.failed.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+
+    /// Flushes the acknowledged-answers log: (lines written, first error).
+    fn finish_ack_log(&self) -> Option<(u64, Option<String>)> {
+        let log = self.ack_log.as_ref()?;
+        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(e) = log.out.flush() {
+            log.failed.get_or_insert_with(|| e.to_string());
+        }
+        Some((log.lines, log.failed.clone()))
     }
 
     pub fn take_token(&self) -> Option<usize> {
@@ -184,7 +228,8 @@ struct OptionDoc {
 }
 
 /// A plausible answer: one option, two for a multiple-choice question, true/false for judge.
-fn choice_body(q: &QuestionDoc, rng: &mut Rng) -> Vec<u8> {
+/// Returns the request body and the choice as pufa stores it (`B`, `AC`, `T`/`F`).
+fn choice_body(q: &QuestionDoc, rng: &mut Rng) -> (Vec<u8>, String) {
     let choice = match q.kind.as_str() {
         "judge" => Value::Bool(rng.below(2) == 1),
         "multiple" if q.options.len() >= 2 => {
@@ -197,7 +242,12 @@ fn choice_body(q: &QuestionDoc, rng: &mut Rng) -> Vec<u8> {
         _ if q.options.is_empty() => Value::String("A".to_owned()),
         _ => Value::String(q.options[rng.below(q.options.len())].key.clone()),
     };
-    serde_json::to_vec(&json!({ "choice": choice })).unwrap_or_default()
+    let code = match &choice {
+        Value::Bool(true) => "T".to_owned(),
+        Value::Bool(false) => "F".to_owned(),
+        other => other.as_str().unwrap_or_default().to_owned(),
+    };
+    (serde_json::to_vec(&json!({ "choice": choice })).unwrap_or_default(), code)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +328,7 @@ pub async fn quiz_story(vu: &mut Vu, ctx: &Ctx, token_index: usize) -> Outcome {
         if ctx.stopped() {
             return Outcome::Stopped;
         }
-        let body = choice_body(q, &mut vu.rng);
+        let (body, choice) = choice_body(q, &mut vu.rng);
         answer_path.clear();
         answer_path.push_str(&session_path);
         answer_path.push_str("/answers/");
@@ -292,6 +342,7 @@ pub async fn quiz_story(vu: &mut Vu, ctx: &Ctx, token_index: usize) -> Outcome {
         };
         match reply.response.status {
             200 => {
+                ctx.acknowledged(&session.id, q.position, &choice);
                 vu.rec.count("answers_ok_all", 1);
                 if reply.counted {
                     vu.rec.count("answers_ok", 1);
@@ -631,7 +682,11 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         end: begin + Duration::from_secs_f64(args.warmup + args.duration),
     };
     let phones: Vec<String> = tokens.iter().map(|t| t.phone.clone()).collect();
-    let ctx = Arc::new(Ctx::new(target.clone(), tokens, &args.campaign, window));
+    let mut ctx = Ctx::new(target.clone(), tokens, &args.campaign, window);
+    if let Some(path) = &args.ack_log {
+        ctx = ctx.with_ack_log(path)?;
+    }
+    let ctx = Arc::new(ctx);
 
     let rss_stop = Arc::new(AtomicBool::new(false));
     let rss = args.server_pid.map(|pid| tokio::spawn(sample_rss(pid, rss_stop.clone())));
@@ -665,6 +720,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         (None, None) => return Err("give --concurrency N or --rate R".into()),
     };
     let run_ended_at = chrono::Utc::now();
+    let ack_log = ctx.finish_ack_log();
+    if let Some((_, Some(e))) = &ack_log {
+        return Err(format!("--ack-log: cannot write: {e}").into());
+    }
     let login_report = match login_task {
         Some(task) => Some(task.await.map_err(|e| format!("login flood failed: {e}"))?),
         None => None,
@@ -732,6 +791,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         "answers_per_healthz": if healthz_rps > 0.0 { Some(answers_per_sec / healthz_rps) } else { None },
         "rss": rss_report,
         "login": login_report,
+        "ack_log": args.ack_log.as_ref().map(|p| json!({
+            "path": p.display().to_string(),
+            "lines": ack_log.as_ref().map_or(0, |(lines, _)| *lines),
+        })),
     });
 
     print_run(&report, &mut rec, secs);
@@ -788,6 +851,13 @@ fn print_run(report: &Value, rec: &mut Recorder, secs: f64) {
             r.get("peak_rss_mb").cloned().unwrap_or(Value::Null),
             r.get("samples").cloned().unwrap_or(Value::Null),
             r.get("vm_hwm_mb").cloned().unwrap_or(Value::Null),
+        );
+    }
+    if let Some(a) = report.get("ack_log").filter(|a| !a.is_null()) {
+        println!(
+            "acknowledged answers logged: {} lines in {}",
+            a.get("lines").cloned().unwrap_or(Value::Null),
+            a.get("path").and_then(Value::as_str).unwrap_or("?"),
         );
     }
     if let Some(l) = report.get("login").filter(|l| !l.is_null()) {

@@ -240,9 +240,11 @@ pub struct VerifyArgs {
     pub campaign: String,
     pub expect: Option<u64>,
     pub from_json: Option<PathBuf>,
+    pub ack_log: Vec<PathBuf>,
 }
 
-/// Counts stored answers of the campaign; `Ok(false)` when fewer than expected.
+/// Checks the campaign's answers in SQL; `Ok(false)` when any check failed: fewer stored than
+/// expected, an acknowledged answer missing or different, a session whose score is not its answers.
 pub async fn verify(args: VerifyArgs) -> Result<bool, Error> {
     let mut expect = args.expect;
     // With a run report: also the answers stored during the run's own time span, against every 200 it got.
@@ -266,7 +268,12 @@ pub async fn verify(args: VerifyArgs) -> Result<bool, Error> {
             span = Some((from, to, all));
         }
     }
-    let expect = expect.ok_or("give --expect N or --from-json REPORT")?;
+    if expect.is_none() && args.ack_log.is_empty() {
+        return Err("give --expect N, --from-json REPORT or --ack-log FILE".into());
+    }
+    let acks = read_acks(&args.ack_log)?;
+    // At least every distinct acknowledged answer must be stored.
+    let expect = expect.unwrap_or(0).max(acks.len() as u64);
 
     let db = pufa::db::connect(&args.database_url).await?;
     let found = campaign::Entity::find().filter(campaign::Column::Slug.eq(args.campaign.as_str())).one(&db).await?;
@@ -305,6 +312,133 @@ pub async fn verify(args: VerifyArgs) -> Result<bool, Error> {
             if span_ok { "OK" } else { "MISSING ANSWERS" }
         );
         ok &= span_ok;
+    }
+    if !args.ack_log.is_empty() {
+        ok &= check_acks(&db, &acks).await?;
+    }
+    ok &= check_sessions(&db, &campaign).await?;
+    Ok(ok)
+}
+
+/// (session id, position) → the choice the server acknowledged.
+type Acks = std::collections::BTreeMap<(String, i32), String>;
+
+/// Reads `--ack-log` files; the same answer acknowledged twice (an idempotent repeat) counts once.
+fn read_acks(paths: &[PathBuf]) -> Result<Acks, Error> {
+    let mut acks = Acks::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let bad = || format!("{}:{}: expected session_id<TAB>position<TAB>choice", path.display(), n + 1);
+            let mut fields = line.split('\t');
+            let (Some(session), Some(position), Some(choice), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(bad().into());
+            };
+            let position: i32 = position.parse().map_err(|_| bad())?;
+            if let Some(before) = acks.insert((session.to_owned(), position), choice.to_owned())
+                && before != choice
+            {
+                return Err(format!(
+                    "{}:{}: {session} #{position} acknowledged as {before} and as {choice}",
+                    path.display(),
+                    n + 1
+                )
+                .into());
+            }
+        }
+    }
+    Ok(acks)
+}
+
+/// Every acknowledged answer must be in SQL with the acknowledged choice.
+async fn check_acks(db: &sea_orm::DatabaseConnection, acks: &Acks) -> Result<bool, Error> {
+    let sessions: Vec<String> = {
+        let mut ids: Vec<String> = acks.keys().map(|(s, _)| s.clone()).collect();
+        ids.dedup();
+        ids
+    };
+    let mut stored: HashMap<(String, i32), Option<String>> = HashMap::with_capacity(acks.len());
+    for chunk in sessions.chunks(CHUNK) {
+        let rows: Vec<(String, i32, Option<String>)> = session_question::Entity::find()
+            .select_only()
+            .column(session_question::Column::SessionId)
+            .column(session_question::Column::Position)
+            .column(session_question::Column::Choice)
+            .filter(session_question::Column::SessionId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        stored.extend(rows.into_iter().map(|(s, p, c)| ((s, p), c)));
+    }
+    let mut missing = Vec::new();
+    let mut different = Vec::new();
+    for ((session, position), choice) in acks {
+        match stored.get(&(session.clone(), *position)) {
+            Some(Some(found)) if found == choice => {}
+            Some(Some(found)) => {
+                different.push(format!("{session} #{position}: acknowledged {choice}, stored {found}"))
+            }
+            _ => missing.push(format!("{session} #{position} ({choice})")),
+        }
+    }
+    let ok = missing.is_empty() && different.is_empty();
+    println!(
+        "acknowledged answers: {} in {} sessions; {} stored with the same choice, {} missing, {} different: {}",
+        acks.len(),
+        sessions.len(),
+        acks.len() - missing.len() - different.len(),
+        missing.len(),
+        different.len(),
+        if ok { "OK" } else { "LOST ACKNOWLEDGED ANSWERS" }
+    );
+    for line in missing.iter().chain(&different).take(10) {
+        println!("  {line}");
+    }
+    Ok(ok)
+}
+
+/// Nothing half-written: in every session of the campaign, `correct` is the number of its
+/// questions answered right, `score` is that times the campaign's points, and each question
+/// row has a choice, a verdict and a time together or none of them.
+async fn check_sessions(db: &sea_orm::DatabaseConnection, campaign: &campaign::Model) -> Result<bool, Error> {
+    use sea_orm::{DbBackend, FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Broken {
+        id: String,
+        score: i32,
+        correct: i32,
+        right: i64,
+        torn: i64,
+    }
+    let backend = db.get_database_backend();
+    let (p1, p2) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?", "?") };
+    let right = "SUM(CASE WHEN q.correct THEN 1 ELSE 0 END)";
+    let torn = "SUM(CASE WHEN (q.choice IS NULL) <> (q.correct IS NULL) \
+                OR (q.choice IS NULL) <> (q.answered_at IS NULL) THEN 1 ELSE 0 END)";
+    let sql = format!(
+        "SELECT s.id AS id, s.score AS score, s.correct AS correct, \
+         CAST(COALESCE({right}, 0) AS BIGINT) AS \"right\", CAST(COALESCE({torn}, 0) AS BIGINT) AS torn \
+         FROM quiz_sessions s LEFT JOIN session_questions q ON q.session_id = s.id \
+         WHERE s.campaign_id = {p1} GROUP BY s.id, s.score, s.correct \
+         HAVING s.correct <> COALESCE({right}, 0) OR s.score <> s.correct * {p2} OR COALESCE({torn}, 0) > 0"
+    );
+    let values = [campaign.id.into(), campaign.points_per_question.into()];
+    let broken = Broken::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
+    let sessions =
+        quiz_session::Entity::find().filter(quiz_session::Column::CampaignId.eq(campaign.id)).count(db).await?;
+    let ok = broken.is_empty();
+    println!(
+        "sessions: {sessions}; score and correct count equal to their answers in {} of them: {}",
+        sessions - broken.len() as u64,
+        if ok { "OK" } else { "HALF-WRITTEN SESSIONS" }
+    );
+    for b in broken.iter().take(10) {
+        println!(
+            "  {}: score {} correct {}, but {} answers right (x{} points), {} torn question rows",
+            b.id, b.score, b.correct, b.right, campaign.points_per_question, b.torn
+        );
     }
     Ok(ok)
 }
