@@ -148,9 +148,11 @@ impl State {
         if settings.import_on_start {
             import_campaigns(&quiz, &settings.question_bank_dir.join("campaigns")).await;
         }
-        // Boards lost while pufa was down (Redis keeps nothing on disk here) are rebuilt before serving.
+        // Boards lost while pufa was down (Redis keeps nothing on disk here) are rebuilt before
+        // serving; those of running campaigns are refreshed, in case the last process died
+        // between a commit and its board write.
         if let Ok(campaigns) = quiz.published_campaigns().await {
-            scores.catch_up(&campaigns).await;
+            scores.refresh_after_start(&campaigns, quiz.now()).await;
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
         let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone());

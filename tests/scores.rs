@@ -53,6 +53,7 @@ contract!(
     boards_are_separate_and_tally_participants_and_points,
     pages_and_ranks_agree_on_a_large_board,
     clearing_forgets_a_campaign_and_the_built_mark,
+    a_rebuild_under_way_counts_as_built_for_other_instances,
     clearing_drops_every_board_of_one_campaign_only,
     put_many_applies_puts_of_several_campaigns_in_order,
     counters_count_hits_in_a_window_until_reset,
@@ -154,6 +155,18 @@ async fn clearing_forgets_a_campaign_and_the_built_mark(store: LiveStore) {
     store.clear(1).await.expect("clear");
     assert!(!store.is_built(1).await.expect("built"));
     assert!(order(&store, &Board::All).await.is_empty());
+}
+
+/// Another instance must not see the boards a rebuild has just cleared as lost, and clear them again
+/// halfway through (its own rebuild would empty the boards under the first one).
+async fn a_rebuild_under_way_counts_as_built_for_other_instances(store: LiveStore) {
+    store.mark_rebuilding(1).await.expect("rebuilding");
+    store.clear(1).await.expect("clear");
+    assert!(store.is_built(1).await.expect("built"), "a rebuild under way looks lost");
+    assert!(!store.is_built(2).await.expect("built"), "another campaign looks built");
+    store.mark_built(1).await.expect("mark");
+    store.clear(1).await.expect("clear");
+    assert!(!store.is_built(1).await.expect("built"), "the finished rebuild still counts after a clear");
 }
 
 async fn clearing_drops_every_board_of_one_campaign_only(store: LiveStore) {
@@ -265,6 +278,18 @@ async fn seed_users(app: &TestApp, n: usize) -> Vec<(i64, String)> {
 
 /// Finishes `n` sessions with random scores and durations, each through the live path.
 async fn finish_random_sessions(app: &TestApp, users: &[(i64, String)], n: usize, seed: u64) -> Campaign {
+    store_random_sessions(app, users, n, seed, true).await
+}
+
+/// `n` finished sessions stored in SQL; on the boards too if `to_boards`, else as a process
+/// killed between its commit and its board write left them.
+async fn store_random_sessions(
+    app: &TestApp,
+    users: &[(i64, String)],
+    n: usize,
+    seed: u64,
+    to_boards: bool,
+) -> Campaign {
     use pufa::db::entity::quiz_session;
     let quiz = app.state::<Quiz>();
     let campaign = quiz.published("2023-civil-code-month").await.expect("demo");
@@ -295,7 +320,9 @@ async fn finish_random_sessions(app: &TestApp, users: &[(i64, String)], n: usize
             .exec(app.db())
             .await
             .expect("insert");
-        quiz.scores().record_finish(&session, &campaign).await;
+        if to_boards {
+            quiz.scores().record_finish(&session, &campaign).await;
+        }
     }
     Campaign::clone(&campaign)
 }
@@ -437,6 +464,26 @@ async fn after_redis_loses_everything_a_restarted_pufa_serves_the_same_boards() 
     .expect("restart");
     assert_eq!(board_rows(&second, &campaign, &Board::All).await, before);
     assert_eq!(board_rows(&second, &campaign, &Board::Village(users[0].1.clone())).await, before_village);
+    assert_boards_equal_sql(&second, &campaign).await;
+}
+
+/// kill -9 between a commit and its board write: Redis keeps its boards (and its built mark), so
+/// nothing looks lost; the next pufa to start must put what SQL holds on the boards itself.
+#[rocket::async_test]
+async fn finishes_a_killed_instance_committed_but_never_posted_reach_the_boards_at_the_next_start() {
+    let Some(first) = TestApp::start(Sql::Sqlite, Live::Redis).await else { return };
+    let users = seed_users(&first, 200).await;
+    let campaign = finish_random_sessions(&first, &users, 300, 11).await;
+    store_random_sessions(&first, &users, 100, 12, false).await;
+    let served = board_rows(&first, &campaign, &Board::All).await;
+    assert_ne!(served, oracle(&first, &campaign, |_| true).await, "the unposted finishes are missing at first");
+
+    let (database, prefix) = (first.database_url(), first.redis_prefix());
+    let second = TestApp::start_with(Sql::Sqlite, Live::Redis, |f| {
+        f.merge(("database_url", database)).merge(("redis_prefix", prefix))
+    })
+    .await
+    .expect("restart");
     assert_boards_equal_sql(&second, &campaign).await;
 }
 

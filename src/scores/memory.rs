@@ -81,11 +81,16 @@ struct BoardSet {
     sum: i64,
 }
 
+/// How long a rebuild in progress keeps other instances from starting their own.
+const REBUILDING_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
 #[derive(Default)]
 struct CampaignBoards {
     boards: Map<String, BoardSet>,
     cards: Map<i64, String>,
     built: bool,
+    /// A rebuild under way until then (kept by `clear`).
+    rebuilding_until: Option<std::time::Instant>,
 }
 
 #[derive(Clone, Default)]
@@ -161,16 +166,28 @@ impl LiveScores for MemoryStore {
     }
 
     async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
-        self.boards.0.lock().unwrap_or_else(PoisonError::into_inner).remove(&campaign);
+        self.with_campaign(campaign, |c| {
+            *c = CampaignBoards { rebuilding_until: c.rebuilding_until, ..CampaignBoards::default() };
+        });
+        Ok(())
+    }
+
+    async fn mark_rebuilding(&self, campaign: i64) -> Result<(), LiveError> {
+        let until = std::time::Instant::now() + REBUILDING_FOR;
+        self.with_campaign(campaign, |c| c.rebuilding_until = Some(until));
         Ok(())
     }
 
     async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
-        self.with_campaign(campaign, |c| c.built = true);
+        self.with_campaign(campaign, |c| {
+            c.built = true;
+            c.rebuilding_until = None;
+        });
         Ok(())
     }
 
     async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
-        Ok(self.with_campaign(campaign, |c| c.built))
+        let now = std::time::Instant::now();
+        Ok(self.with_campaign(campaign, |c| c.built || c.rebuilding_until.is_some_and(|until| now < until)))
     }
 }

@@ -98,6 +98,10 @@ pub trait LiveScores: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(u64, i64)>, LiveError>> + Send;
     /// Forgets every board of a campaign (before a rebuild).
     fn clear(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Notes that a rebuild of the campaign's boards is under way (for a while): other processes
+    /// sharing the store then take the boards for built and do not start a rebuild of their own,
+    /// whose clear would empty the boards under this one.
+    fn mark_rebuilding(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
     /// Marks a campaign's boards as complete (after a rebuild); `is_built` reads it.
     fn mark_built(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
     fn is_built(&self, campaign: i64) -> impl Future<Output = Result<bool, LiveError>> + Send;
@@ -238,6 +242,13 @@ impl LiveScores for LiveStore {
         match self {
             Self::Redis(s) => s.clear(campaign).await,
             Self::Memory(s) => s.clear(campaign).await,
+        }
+    }
+
+    async fn mark_rebuilding(&self, campaign: i64) -> Result<(), LiveError> {
+        match self {
+            Self::Redis(s) => s.mark_rebuilding(campaign).await,
+            Self::Memory(s) => s.mark_rebuilding(campaign).await,
         }
     }
 

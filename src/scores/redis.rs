@@ -216,6 +216,9 @@ const CLEAR_PASSES: usize = 256;
 
 static PUT_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PUT));
 static RANK_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(RANK));
+/// How long a rebuild in progress keeps other processes from starting their own.
+const REBUILDING_TTL_MS: u64 = 120_000;
+
 static CLEAR_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(CLEAR));
 
 impl RedisStore {
@@ -270,6 +273,7 @@ impl RedisStore {
     /// the registry existed (an older pufa) or by a tool that writes boards directly.
     async fn sweep_unregistered(&self, campaign: i64) -> Result<(), LiveError> {
         let pattern = self.campaign_key(campaign, "*");
+        let rebuilding = self.campaign_key(campaign, "rebuilding"); // outlives a clear
         let mut conn = self.conn.clone();
         let mut cursor: u64 = 0;
         loop {
@@ -281,6 +285,7 @@ impl RedisStore {
                 .arg(1000)
                 .query_async(&mut conn)
                 .await?;
+            let keys: Vec<String> = keys.into_iter().filter(|k| *k != rebuilding).collect();
             if !keys.is_empty() {
                 redis::cmd("UNLINK").arg(&keys).query_async::<i64>(&mut conn).await?;
             }
@@ -420,18 +425,40 @@ impl LiveScores for RedisStore {
         Ok(())
     }
 
-    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
+    async fn mark_rebuilding(&self, campaign: i64) -> Result<(), LiveError> {
+        // Expires: a process that dies mid-rebuild leaves the boards to the next one.
         redis::cmd("SET")
+            .arg(self.campaign_key(campaign, "rebuilding"))
+            .arg(1)
+            .arg("PX")
+            .arg(REBUILDING_TTL_MS)
+            .query_async::<()>(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
+        // Both keys share the campaign's slot: one pipeline, one node.
+        redis::pipe()
+            .cmd("SET")
             .arg(self.campaign_key(campaign, "built"))
             .arg(1)
+            .ignore()
+            .cmd("DEL")
+            .arg(self.campaign_key(campaign, "rebuilding"))
+            .ignore()
             .query_async::<()>(&mut self.conn.clone())
             .await?;
         Ok(())
     }
 
     async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
-        let n: i64 =
-            redis::cmd("EXISTS").arg(self.campaign_key(campaign, "built")).query_async(&mut self.conn.clone()).await?;
-        Ok(n == 1)
+        // Built, or being rebuilt by some process.
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(self.campaign_key(campaign, "built"))
+            .arg(self.campaign_key(campaign, "rebuilding"))
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(n >= 1)
     }
 }

@@ -108,6 +108,18 @@ pub struct Scores {
     rebuilding: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// Residents written per round trip by a rebuild.
+const REBUILD_BATCH: usize = 256;
+
+/// How a rebuild treats what the store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rebuild {
+    /// Clear the campaign's boards first: exact, entries SQL no longer backs are dropped.
+    Replace,
+    /// Rewrite every resident's entries in place: the boards stay readable throughout.
+    Refresh,
+}
+
 /// Work for the live-board writer, applied in order.
 enum LiveJob {
     /// A session's running score after an answer.
@@ -272,65 +284,86 @@ impl Scores {
     /// Rebuilds every board of a campaign from SQL, exactly; one rebuild at a time.
     pub async fn rebuild(&self, campaign: &Campaign) -> Result<RebuildReport, ScoresError> {
         let _rebuilding = self.rebuilding.lock().await;
-        self.rebuild_now(campaign).await
+        self.rebuild_now(campaign, Rebuild::Replace).await
+    }
+
+    /// At start-up: lost boards are rebuilt (`catch_up`) and every other campaign still taking answers gets each of its residents' entries
+    /// rewritten from SQL. A process killed between a commit and its board write (kill -9, power
+    /// loss) left the boards short of answers and finishes that SQL holds; the boards stay up
+    /// meanwhile (no clear), so other instances and readers carry on.
+    pub async fn refresh_after_start(&self, campaigns: &[Campaign], now: DateTime<Utc>) {
+        let rebuilt = self.catch_up(campaigns).await;
+        for campaign in campaigns.iter().filter(|c| !rebuilt.iter().any(|r| r.campaign == c.slug)) {
+            // Sessions may be answered until their time limit past the close, and finished later.
+            let taking_answers = campaign.opens_at <= now && now < campaign.closes_at + chrono::Duration::days(1);
+            if !taking_answers {
+                continue;
+            }
+            let _rebuilding = self.rebuilding.lock().await;
+            match self.rebuild_now(campaign, Rebuild::Refresh).await {
+                Ok(report) => {
+                    tracing::info!(campaign = %campaign.slug, users = report.users, "boards refreshed from SQL at start");
+                }
+                Err(e) => {
+                    tracing::warn!(campaign = %campaign.slug, error = %e, "boards not refreshed at start");
+                    self.dirty.lock().unwrap_or_else(PoisonError::into_inner).insert(campaign.id);
+                }
+            }
+        }
     }
 
     /// `rebuild`, for a caller that holds `rebuilding`.
-    async fn rebuild_now(&self, campaign: &Campaign) -> Result<RebuildReport, ScoresError> {
-        let finished = finished_sessions(&self.db, campaign.id, None).await?;
-        let open = quiz_session::Entity::find()
-            .filter(quiz_session::Column::CampaignId.eq(campaign.id))
-            .filter(quiz_session::Column::FinishedAt.is_null())
-            .all(&self.db)
-            .await?;
-        let last_answers = last_answer_times(&self.db, &open).await?;
-        let mut users: HashSet<i64> = finished.iter().map(|s| s.user_id).collect();
-        users.extend(open.iter().map(|s| s.user_id));
-
-        let mut per_user: HashMap<i64, Vec<BoardUpdate>> = HashMap::new();
-        for (user_id, entry) in entries_by_user(campaign.ranking, finished.iter()) {
-            per_user.entry(user_id).or_default().push(BoardUpdate { board: Board::All, entry: Some(entry) });
+    async fn rebuild_now(&self, campaign: &Campaign, how: Rebuild) -> Result<RebuildReport, ScoresError> {
+        self.store.mark_rebuilding(campaign.id).await?;
+        let first = Snapshot::read(&self.db, campaign.id).await?;
+        if how == Rebuild::Replace {
+            self.store.clear(campaign.id).await?;
         }
-        let mut by_day: HashMap<String, Vec<&FinishedSession>> = HashMap::new();
-        for s in &finished {
-            by_day.entry(shanghai_day(s.finished_at).to_string()).or_default().push(s);
-        }
-        for (day, sessions) in by_day {
-            for (user_id, entry) in entries_by_user(campaign.ranking, sessions.into_iter()) {
-                per_user
-                    .entry(user_id)
-                    .or_default()
-                    .push(BoardUpdate { board: Board::Day(day.clone()), entry: Some(entry) });
-            }
-        }
-        for s in &open {
-            let Some(at) = last_answers.get(&s.id) else { continue };
-            let entry = Entry {
-                points: i64::from(s.score),
-                duration_ms: (*at - s.started_at).num_milliseconds().max(0),
-                at_ms: at.timestamp_millis(),
-            };
-            per_user.entry(s.user_id).or_default().push(BoardUpdate { board: Board::Live, entry: Some(entry) });
-        }
-
-        self.store.clear(campaign.id).await?;
-        for user_id in &users {
-            let (card, village) = self.user_card(*user_id).await?;
-            let mut updates = per_user.remove(user_id).unwrap_or_default();
-            if let Some(all) = updates.iter().find(|u| u.board == Board::All).map(|u| u.entry) {
-                updates
-                    .extend(self.regional_boards(&village).into_iter().map(|board| BoardUpdate { board, entry: all }));
-            }
-            self.store.put(campaign.id, *user_id, &card, &updates).await?;
-        }
+        self.put_snapshot(campaign, &first, |_| true).await?;
+        // Answers and finishes committed while the snapshot was read and written may have put
+        // their own entries before it, and been overwritten by older ones: their residents are
+        // written again from a second read (at most those with a session open in either).
+        let second = Snapshot::read(&self.db, campaign.id).await?;
+        let moved = first.moved_users(&second);
+        self.put_snapshot(campaign, &second, |user| moved.contains(&user)).await?;
         self.store.mark_built(campaign.id).await?;
         self.dirty.lock().unwrap_or_else(PoisonError::into_inner).remove(&campaign.id);
         Ok(RebuildReport {
             campaign: campaign.slug.clone(),
-            users: users.len(),
-            finished_sessions: finished.len(),
-            sessions_in_progress: open.len(),
+            users: second.users().len(),
+            finished_sessions: second.finished.len(),
+            sessions_in_progress: second.open.len(),
         })
+    }
+
+    /// Writes every board entry of the residents `keep` picks, as the snapshot has them.
+    async fn put_snapshot(
+        &self,
+        campaign: &Campaign,
+        snapshot: &Snapshot,
+        keep: impl Fn(i64) -> bool,
+    ) -> Result<(), ScoresError> {
+        let mut per_user = snapshot.updates_by_user(campaign.ranking);
+        let mut puts = Vec::with_capacity(REBUILD_BATCH);
+        for user_id in snapshot.users().into_iter().filter(|u| keep(*u)) {
+            let (card, village) = self.user_card(user_id).await?;
+            let mut updates = per_user.remove(&user_id).unwrap_or_default();
+            if !updates.iter().any(|u| u.board == Board::Live) {
+                // No session in progress: a live entry left behind is gone (finished meanwhile).
+                updates.push(BoardUpdate { board: Board::Live, entry: None });
+            }
+            if let Some(all) = updates.iter().find(|u| u.board == Board::All).map(|u| u.entry) {
+                updates
+                    .extend(self.regional_boards(&village).into_iter().map(|board| BoardUpdate { board, entry: all }));
+            }
+            puts.push(Put { campaign: campaign.id, user: user_id, card, updates });
+            if puts.len() == REBUILD_BATCH {
+                self.store.put_many(&puts).await?;
+                puts.clear();
+            }
+        }
+        self.store.put_many(&puts).await?;
+        Ok(())
     }
 
     /// Rebuilds the campaigns whose boards are missing (a Redis restarted empty) or missed updates.
@@ -345,7 +378,7 @@ impl Scores {
                 Err(_) => continue, // still unreachable: try again later
             };
             if dirty || missing {
-                match self.rebuild_now(campaign).await {
+                match self.rebuild_now(campaign, Rebuild::Replace).await {
                     Ok(report) => {
                         tracing::info!(campaign = %campaign.slug, users = report.users, "boards rebuilt from SQL");
                         reports.push(report);
@@ -493,6 +526,75 @@ impl Scores {
 type FinishedRow = (i64, i32, Option<i64>, Option<DateTime<Utc>>);
 
 /// Finished sessions of a campaign (optionally of one user), as boards need them.
+/// What SQL holds for a campaign's boards at one moment.
+struct Snapshot {
+    finished: Vec<FinishedSession>,
+    open: Vec<quiz_session::Model>,
+    last_answers: HashMap<String, DateTime<Utc>>,
+}
+
+impl Snapshot {
+    async fn read(db: &DatabaseConnection, campaign: i64) -> Result<Self, DbErr> {
+        let finished = finished_sessions(db, campaign, None).await?;
+        let open = quiz_session::Entity::find()
+            .filter(quiz_session::Column::CampaignId.eq(campaign))
+            .filter(quiz_session::Column::FinishedAt.is_null())
+            .all(db)
+            .await?;
+        let last_answers = last_answer_times(db, &open).await?;
+        Ok(Self { finished, open, last_answers })
+    }
+
+    fn users(&self) -> HashSet<i64> {
+        self.finished.iter().map(|s| s.user_id).chain(self.open.iter().map(|s| s.user_id)).collect()
+    }
+
+    /// Residents whose entries may differ in `later`: a session open in either, or more finished.
+    /// (Sessions only go from open to finished; answers only go to open sessions.)
+    fn moved_users(&self, later: &Snapshot) -> HashSet<i64> {
+        let count = |s: &Snapshot| {
+            let mut n: HashMap<i64, usize> = HashMap::new();
+            for f in &s.finished {
+                *n.entry(f.user_id).or_default() += 1;
+            }
+            n
+        };
+        let (before, after) = (count(self), count(later));
+        let mut moved: HashSet<i64> = self.open.iter().chain(&later.open).map(|s| s.user_id).collect();
+        moved.extend(after.iter().filter(|(user, n)| before.get(user) != Some(n)).map(|(user, _)| *user));
+        moved
+    }
+
+    fn updates_by_user(&self, ranking: Ranking) -> HashMap<i64, Vec<BoardUpdate>> {
+        let mut per_user: HashMap<i64, Vec<BoardUpdate>> = HashMap::new();
+        for (user_id, entry) in entries_by_user(ranking, self.finished.iter()) {
+            per_user.entry(user_id).or_default().push(BoardUpdate { board: Board::All, entry: Some(entry) });
+        }
+        let mut by_day: HashMap<String, Vec<&FinishedSession>> = HashMap::new();
+        for s in &self.finished {
+            by_day.entry(shanghai_day(s.finished_at).to_string()).or_default().push(s);
+        }
+        for (day, sessions) in by_day {
+            for (user_id, entry) in entries_by_user(ranking, sessions.into_iter()) {
+                per_user
+                    .entry(user_id)
+                    .or_default()
+                    .push(BoardUpdate { board: Board::Day(day.clone()), entry: Some(entry) });
+            }
+        }
+        for s in &self.open {
+            let Some(at) = self.last_answers.get(&s.id) else { continue };
+            let entry = Entry {
+                points: i64::from(s.score),
+                duration_ms: (*at - s.started_at).num_milliseconds().max(0),
+                at_ms: at.timestamp_millis(),
+            };
+            per_user.entry(s.user_id).or_default().push(BoardUpdate { board: Board::Live, entry: Some(entry) });
+        }
+        per_user
+    }
+}
+
 pub async fn finished_sessions(
     db: &DatabaseConnection,
     campaign: i64,
