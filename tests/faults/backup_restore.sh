@@ -36,7 +36,7 @@ play() { # URL NAME [SECONDS]: a round of load with an ack log
 # operator PUFA-COMMAND… with the server's settings for database $DB (the environment file).
 operator() {
   env PUFA_DATABASE_URL="$DB" PUFA_REDIS_URL="$redis" PUFA_LIVE_SCORES=redis \
-    PUFA_REDIS_PREFIX="faults-$FAULTS_NAME" PUFA_LOG=warn "$PUFA" "$@"
+    PUFA_REDIS_PREFIX="$FAULTS_PREFIX" PUFA_LOG=warn "$PUFA" "$@"
 }
 
 # after_restore NAME URL REDIS: the restored data serves exactly what was there at the backup.

@@ -33,6 +33,8 @@ faults_init() {
     command -v "$tool" >/dev/null || die "$tool is not installed"
   done
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/pufa-$FAULTS_NAME.XXXXXX")
+  # Unique per run: a shared Redis (FAULTS_REDIS_URL) may hold keys of earlier runs.
+  FAULTS_PREFIX="faults-$FAULTS_NAME-$$"
   chmod 755 "$WORK"
   trap faults_cleanup EXIT
   log "work directory $WORK; pufa $PUFA; pufa-load $LOAD"
@@ -192,7 +194,7 @@ start_pufa() {
   local name=$1 port=$2 db=$3 redis=$4
   shift 4
   env PUFA_DATABASE_URL="$db" PUFA_REDIS_URL="$redis" PUFA_LIVE_SCORES=redis \
-    PUFA_REDIS_PREFIX="faults-$FAULTS_NAME" PUFA_ANSWERS_PER_MINUTE=0 PUFA_LOG="${PUFA_LOG:-info,sqlx=warn}" \
+    PUFA_REDIS_PREFIX="$FAULTS_PREFIX" PUFA_ANSWERS_PER_MINUTE=0 PUFA_LOG="${PUFA_LOG:-info,sqlx=warn}" \
     ROCKET_PORT="$port" ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=critical ROCKET_CLI_COLORS=false "$@" \
     "$PUFA" serve >>"$WORK/pufa-$name.log" 2>&1 &
   local pid=$!

@@ -31,7 +31,7 @@ start_pufa main "$port" "$db" "$redis"
 seed_users "$db" "$USERS" "$WORK/tokens.tsv"
 make_campaign "$base" "$SLUG"
 campaign_id=$(sql "$db" "SELECT id FROM campaigns WHERE slug = '$SLUG'")
-built_key="faults-$FAULTS_NAME:{c$campaign_id}:built"
+built_key="$FAULTS_PREFIX:{c$campaign_id}:built"
 
 log "load: $VUS virtual users for $DURATION s; Redis killed at ${KILL_AT} s, back EMPTY after ${DOWN} s"
 "$LOAD" run --url "$base" --tokens "$WORK/tokens.tsv" --campaign "$SLUG" --concurrency "$VUS" \

@@ -5,6 +5,10 @@
 #
 #   tests/faults/two_instances.sh [PUFA_BIN] [PUFA_LOAD_BIN]      (default target/release/…)
 #
+# FAULTS_REDIS_URL: a running Redis or Redis Cluster to use (comma-separated nodes, as pufa's
+# redis_url) instead of a private Redis; .ci/run passes its 3-master cluster. Keys get a prefix of
+# their own per run.
+#
 # Asserts: a session moves freely between the instances (started on A, answered on B and A,
 # an answer repeated on the other instance is idempotent or 409, finished on A and read on B);
 # zero errors in every round; every acknowledged answer is in SQL with its choice and no session
@@ -26,9 +30,15 @@ free_port port_a
 free_port port_b
 start_postgres "$pg_port"
 psql_pg -d postgres -c "CREATE DATABASE pufa"
-start_redis "$redis_port"
 db="postgres://postgres@127.0.0.1:$pg_port/pufa"
-redis="redis://127.0.0.1:$redis_port"
+if [[ -n ${FAULTS_REDIS_URL:-} ]]; then
+  redis=$FAULTS_REDIS_URL
+else
+  start_redis "$redis_port"
+  redis="redis://127.0.0.1:$redis_port"
+fi
+[[ $redis == *,* ]] && redis_kind="a Redis Cluster of $(tr ',' '\n' <<<"$redis" | wc -l) nodes" || redis_kind="one Redis"
+log "live scores on $redis_kind ($redis)"
 a="http://127.0.0.1:$port_a"
 b="http://127.0.0.1:$port_b"
 
@@ -114,7 +124,7 @@ entries=$(boards_equal_sql "$a" "$SLUG" "$db")
 boards_snapshot "$b" "$SLUG" "$WORK/boards-b-rebuilt.txt"
 diff -u "$WORK/boards-rebuilt.txt" "$WORK/boards-b-rebuilt.txt" >&2 || die "B serves other boards than A after the rebuild"
 
-echo "two_instances: PASS — PostgreSQL+Redis, 2 load generators x $((VUS / 2)) VUs closed loop, rounds of ${DURATION}s" \
+echo "two_instances: PASS — PostgreSQL + $redis_kind, 2 load generators x $((VUS / 2)) VUs closed loop, rounds of ${DURATION}s" \
   "(one, two, two, one): one instance $one answers/s ($one_a, $one_b; answer p99 ${p99_one} ms), two instances" \
   "$two answers/s ($two_a, $two_b; answer p99 ${p99_two} ms) = ${ratio}x on $(nproc) cores; 0 errors; $acked acknowledged answers all in SQL," \
   "no half-written session; session started on A, answered on B and A, finished on both; A and B serve identical" \
