@@ -19,10 +19,18 @@ struct Histogram {
     sum: f64,
 }
 
+/// One route of one method: requests by status, and their latency.
+#[derive(Default)]
+struct RouteStats {
+    by_status: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
+/// By method, then route template. Looked up by `&str`: a request allocates nothing here once
+/// its route has been seen.
 #[derive(Default)]
 struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    routes: BTreeMap<&'static str, BTreeMap<String, RouteStats>>,
 }
 
 /// Cheap to clone; shared by the fairing and the /metrics route.
@@ -44,10 +52,15 @@ impl Metrics {
         self.gauges.answers_accepted.clone()
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    fn observe(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        *inner.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
-        let histogram = inner.latency.entry(format!("{method} {route}")).or_default();
+        let routes = inner.routes.entry(method).or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), RouteStats::default());
+        }
+        let Some(stats) = routes.get_mut(route) else { return };
+        *stats.by_status.entry(status).or_default() += 1;
+        let histogram = &mut stats.latency;
         histogram.count += 1;
         histogram.sum += seconds;
         for (slot, bound) in histogram.buckets.iter_mut().zip(BUCKETS) {
@@ -63,17 +76,25 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP pufa_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE pufa_http_requests_total counter\n");
-        for ((method, route, status), n) in &inner.requests {
-            let _ = writeln!(
-                out,
-                "pufa_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+        for (method, routes) in &inner.routes {
+            for (route, stats) in routes {
+                for (status, n) in &stats.by_status {
+                    let _ = writeln!(
+                        out,
+                        "pufa_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                        escape(route)
+                    );
+                }
+            }
         }
         out.push_str("# HELP pufa_http_request_duration_seconds HTTP request latency.\n");
         out.push_str("# TYPE pufa_http_request_duration_seconds histogram\n");
-        for (route, h) in &inner.latency {
-            let route = escape(route);
+        let latency = inner.routes.iter().flat_map(|(method, routes)| {
+            routes.iter().map(move |(route, stats)| (format!("{method} {route}"), &stats.latency))
+        });
+        let latency: BTreeMap<String, &Histogram> = latency.collect();
+        for (route, h) in latency {
+            let route = escape(&route);
             for (bound, n) in BUCKETS.iter().zip(h.buckets) {
                 let _ =
                     writeln!(out, "pufa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
@@ -113,7 +134,7 @@ impl Fairing for Metrics {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let started = req.local_cache(|| Started(Instant::now())).0;
         // The route template, not the raw path, so ids do not explode the label set.
-        let route = req.route().map_or_else(|| "unmatched".to_owned(), |r| r.uri.as_str().to_owned());
-        self.observe(req.method().as_str(), &route, res.status().code, started.elapsed().as_secs_f64());
+        let route = req.route().map_or("unmatched", |r| r.uri.as_str());
+        self.observe(req.method().as_str(), route, res.status().code, started.elapsed().as_secs_f64());
     }
 }

@@ -191,13 +191,28 @@ end
 return n
 ";
 
-/// A user's rank (0-based), score and member on one board.
+/// A page of a board with each row's card, and the board's size, in one round trip.
+/// KEYS: z, cards; ARGV: start, stop. Returns {total, {{member, score, card or nil}, ...}}.
+const PAGE: &str = r"
+local rows = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
+local out = {}
+for i = 1, #rows, 2 do
+  local user = string.match(string.sub(rows[i], 29), '^0*(%d+)$')
+  local card = false
+  if user then card = redis.call('HGET', KEYS[2], user) end
+  out[#out + 1] = {rows[i], rows[i + 1], card}
+end
+return {redis.call('ZCARD', KEYS[1]), out}
+";
+
+/// A user's rank (0-based), score, member and card on one board.
+/// KEYS: z, w, cards; ARGV: user.
 const RANK: &str = r"
 local m = redis.call('HGET', KEYS[2], ARGV[1])
 if not m then return false end
 local r = redis.call('ZRANK', KEYS[1], m)
 if not r then return false end
-return {r, redis.call('ZSCORE', KEYS[1], m), m}
+return {r, redis.call('ZSCORE', KEYS[1], m), m, redis.call('HGET', KEYS[3], ARGV[1])}
 ";
 
 /// Drops the given keys of a campaign and takes them off its registry (KEYS[1]); returns how
@@ -215,6 +230,7 @@ const CLEAR_BATCH: usize = 512;
 const CLEAR_PASSES: usize = 256;
 
 static PUT_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PUT));
+static PAGE_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PAGE));
 static RANK_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(RANK));
 /// How long a rebuild in progress keeps other processes from starting their own.
 const REBUILDING_TTL_MS: u64 = 120_000;
@@ -224,17 +240,6 @@ static CLEAR_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::n
 impl RedisStore {
     fn campaign_key(&self, campaign: i64, rest: &str) -> String {
         format!("{}:{{c{campaign}}}:{rest}", self.prefix)
-    }
-
-    async fn cards(&self, campaign: i64, users: &[i64]) -> Result<Vec<Option<String>>, LiveError> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(redis::cmd("HMGET")
-            .arg(self.campaign_key(campaign, "cards"))
-            .arg(users)
-            .query_async(&mut self.conn.clone())
-            .await?)
     }
 }
 
@@ -336,27 +341,20 @@ impl LiveScores for RedisStore {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Ranked>, u64), LiveError> {
-        let key = self.campaign_key(campaign, &format!("z:{}", board.name()));
         let stop = (offset + limit).saturating_sub(1);
-        let (rows, total): (Vec<(String, String)>, u64) = redis::pipe()
-            .cmd("ZRANGE")
-            .arg(&key)
+        let (total, rows): (u64, Vec<(String, String, Option<String>)>) = PAGE_SCRIPT
+            .key(self.campaign_key(campaign, &format!("z:{}", board.name())))
+            .key(self.campaign_key(campaign, "cards"))
             .arg(offset)
             .arg(stop)
-            .arg("WITHSCORES")
-            .cmd("ZCARD")
-            .arg(&key)
-            .query_async(&mut self.conn.clone())
+            .invoke_async(&mut self.conn.clone())
             .await?;
         if limit == 0 {
             return Ok((Vec::new(), total));
         }
-        let parsed: Vec<(i64, Entry)> = rows.iter().filter_map(|(m, s)| Entry::parse(parse_score(s), m)).collect();
-        let users: Vec<i64> = parsed.iter().map(|(u, _)| *u).collect();
-        let cards = self.cards(campaign, &users).await?;
-        let ranked = parsed
+        let ranked = rows
             .into_iter()
-            .zip(cards)
+            .filter_map(|(member, score, card)| Entry::parse(parse_score(&score), &member).map(|row| (row, card)))
             .enumerate()
             .map(|(i, ((user_id, entry), card))| Ranked { rank: offset + i as u64 + 1, user_id, entry, card })
             .collect();
@@ -365,15 +363,15 @@ impl LiveScores for RedisStore {
 
     async fn rank(&self, campaign: i64, board: &Board, user: i64) -> Result<Option<Ranked>, LiveError> {
         let name = board.name();
-        let found: Option<(u64, String, String)> = RANK_SCRIPT
+        let found: Option<(u64, String, String, Option<String>)> = RANK_SCRIPT
             .key(self.campaign_key(campaign, &format!("z:{name}")))
             .key(self.campaign_key(campaign, &format!("w:{name}")))
+            .key(self.campaign_key(campaign, "cards"))
             .arg(user)
             .invoke_async(&mut self.conn.clone())
             .await?;
-        let Some((rank, score, member)) = found else { return Ok(None) };
+        let Some((rank, score, member, card)) = found else { return Ok(None) };
         let Some((user_id, entry)) = Entry::parse(parse_score(&score), &member) else { return Ok(None) };
-        let card = self.cards(campaign, &[user_id]).await?.pop().flatten();
         Ok(Some(Ranked { rank: rank + 1, user_id, entry, card }))
     }
 
