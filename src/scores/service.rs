@@ -287,8 +287,8 @@ impl Scores {
         self.rebuild_now(campaign, Rebuild::Replace).await
     }
 
-    /// At start-up: lost boards are rebuilt (`catch_up`) and every other campaign still taking answers gets each of its residents' entries
-    /// rewritten from SQL. A process killed between a commit and its board write (kill -9, power
+    /// At start-up: lost boards are rebuilt (`catch_up`), and every other campaign still taking
+    /// answers gets each of its residents' entries rewritten from SQL. A process killed between a commit and its board write (kill -9, power
     /// loss) left the boards short of answers and finishes that SQL holds; the boards stay up
     /// meanwhile (no clear), so other instances and readers carry on.
     pub async fn refresh_after_start(&self, campaigns: &[Campaign], now: DateTime<Utc>) {

@@ -23,18 +23,7 @@ KILL_AT=${FAULTS_KILL_AT:-8}  # seconds after the load starts
 DOWN=${FAULTS_DOWN:-2}        # seconds pufa stays dead
 SLUG=fault
 
-free_port redis_port
-free_port port
-start_redis "$redis_port"
-db="sqlite://$WORK/pufa.db?mode=rwc"
-redis="redis://127.0.0.1:$redis_port"
-base="http://127.0.0.1:$port"
-
-start_pufa main "$port" "$db" "$redis"
-seed_users "$db" "$USERS" "$WORK/tokens-all.tsv"
-make_campaign "$base" "$SLUG"
-head -n 4 "$WORK/tokens-all.tsv" >"$WORK/hand.tsv"
-tail -n +5 "$WORK/tokens-all.tsv" >"$WORK/tokens.tsv"
+rush_stack sqlite "$USERS" "$SLUG" 4
 
 # crash_run NAME DURATION KILL_AT: a rush of DURATION s (after 1 s of warmup) with its ack log
 # NAME.acks; SIGKILL at KILL_AT s, restart DOWN s later; checks what the load saw.

@@ -231,6 +231,31 @@ make_campaign() {
 }
 admin_token() { cut -f3 "$ADMIN_FILE"; }
 
+# rush_stack sqlite|postgres USERS SLUG HAND: a private Redis (and PostgreSQL cluster), pufa "main"
+# on them, USERS seeded residents and an open campaign SLUG. Sets redis_port, port, db, redis and
+# base; the first HAND residents' tokens go to hand.tsv (played by hand), the rest to tokens.tsv.
+rush_stack() {
+  local kind=$1 users=$2 slug=$3 hand=$4
+  free_port redis_port
+  free_port port
+  if [[ $kind == postgres ]]; then
+    free_port pg_port
+    start_postgres "$pg_port"
+    psql_pg -d postgres -c "CREATE DATABASE pufa"
+    db="postgres://postgres@127.0.0.1:$pg_port/pufa"
+  else
+    db="sqlite://$WORK/pufa.db?mode=rwc"
+  fi
+  start_redis "$redis_port"
+  redis="redis://127.0.0.1:$redis_port"
+  base="http://127.0.0.1:$port"
+  start_pufa main "$port" "$db" "$redis"
+  seed_users "$db" "$users" "$WORK/tokens-all.tsv"
+  make_campaign "$base" "$slug"
+  head -n "$hand" "$WORK/tokens-all.tsv" >"$WORK/hand.tsv"
+  tail -n +"$((hand + 1))" "$WORK/tokens-all.tsv" >"$WORK/tokens.tsv"
+}
+
 # api METHOD URL TOKEN [BODY]: prints "STATUS<TAB>BODY" (status 000 on a transport error).
 api() {
   local method=$1 url=$2 token=$3 body=${4:-} out status

@@ -21,21 +21,7 @@ STOP_MODE=${FAULTS_PG_STOP:-fast}
 RECONNECT_WITHIN=${FAULTS_RECONNECT_WITHIN:-10}
 SLUG=fault
 
-free_port pg_port
-free_port redis_port
-free_port port
-start_postgres "$pg_port"
-psql_pg -d postgres -c "CREATE DATABASE pufa"
-start_redis "$redis_port"
-db="postgres://postgres@127.0.0.1:$pg_port/pufa"
-redis="redis://127.0.0.1:$redis_port"
-base="http://127.0.0.1:$port"
-
-start_pufa main "$port" "$db" "$redis"
-seed_users "$db" "$USERS" "$WORK/tokens-all.tsv"
-make_campaign "$base" "$SLUG"
-head -n 1 "$WORK/tokens-all.tsv" >"$WORK/hand.tsv"
-tail -n +2 "$WORK/tokens-all.tsv" >"$WORK/tokens.tsv"
+rush_stack postgres "$USERS" "$SLUG" 1
 
 log "load: $VUS virtual users for $DURATION s; PostgreSQL stopped ($STOP_MODE) at ${STOP_AT} s for ${DOWN} s"
 "$LOAD" run --url "$base" --tokens "$WORK/tokens.tsv" --campaign "$SLUG" --concurrency "$VUS" \

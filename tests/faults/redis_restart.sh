@@ -20,16 +20,7 @@ DOWN=${FAULTS_DOWN:-1}        # seconds Redis stays dead
 REBUILD_WITHIN=${FAULTS_REBUILD_WITHIN:-6}
 SLUG=fault
 
-free_port redis_port
-free_port port
-start_redis "$redis_port"
-db="sqlite://$WORK/pufa.db?mode=rwc"
-redis="redis://127.0.0.1:$redis_port"
-base="http://127.0.0.1:$port"
-
-start_pufa main "$port" "$db" "$redis"
-seed_users "$db" "$USERS" "$WORK/tokens.tsv"
-make_campaign "$base" "$SLUG"
+rush_stack sqlite "$USERS" "$SLUG" 0
 campaign_id=$(sql "$db" "SELECT id FROM campaigns WHERE slug = '$SLUG'")
 built_key="$FAULTS_PREFIX:{c$campaign_id}:built"
 
