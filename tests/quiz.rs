@@ -537,8 +537,11 @@ async fn a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_
     let session = start(&app, &token).await.body;
     let id = session["id"].as_str().expect("id");
     let questions = session["questions"].as_array().expect("qs");
-    let singles: Vec<&Value> = questions.iter().filter(|q| q["kind"] == "single").collect();
-    let put = |position: &Value, choice: &str| {
+    // The raced question needs options B and C; the four others may be of any kind (a random
+    // draw of 20 need not hold five single-choice questions).
+    let raced = questions.iter().find(|q| q["kind"] != "judge").expect("a question with options");
+    let others: Vec<&Value> = questions.iter().filter(|q| q["position"] != raced["position"]).take(4).collect();
+    let put = |position: &Value, choice: Value| {
         app.client
             .put(format!("/api/v1/sessions/{id}/answers/{position}"))
             .header(common::bearer(&token))
@@ -548,8 +551,11 @@ async fn a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_
     };
     // Ten copies of "B" and ten of "C" for one question, and one answer to each of 4 others,
     // all at once.
-    let mut burst: Vec<_> = (0..20).map(|i| put(&singles[0]["position"], if i % 2 == 0 { "B" } else { "C" })).collect();
-    burst.extend(singles[1..5].iter().map(|q| put(&q["position"], "A")));
+    let mut burst: Vec<_> =
+        (0..20).map(|i| put(&raced["position"], json!(if i % 2 == 0 { "B" } else { "C" }))).collect();
+    burst.extend(
+        others.iter().map(|q| put(&q["position"], if q["kind"] == "judge" { json!(true) } else { json!("A") })),
+    );
     let replies = rocket::futures::future::join_all(burst).await;
     let mut first_question = HashMap::new();
     for (i, reply) in replies.into_iter().enumerate() {
