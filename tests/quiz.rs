@@ -40,6 +40,7 @@ on_every_database!(
     twenty_concurrent_starts_yield_exactly_one_session,
     two_instances_share_one_session_and_sql_settles_every_race,
     a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_answer,
+    a_finish_sent_among_answers_and_starts_counts_exactly_the_answers_it_acknowledged,
 );
 
 async fn a_resident_plays_the_whole_campaign_story(app: TestApp) {
@@ -583,4 +584,72 @@ async fn a_burst_of_answers_lands_in_shared_commits_and_each_question_keeps_one_
     assert_eq!(stored.correct as usize, right, "each stored answer counted once");
     let finished = app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
     assert_eq!(finished.body["correct"], json!(right));
+}
+
+/// Starts, answers and finishes share the writer's commits. A phone that sends its finish while
+/// answers are still on the way, beside other residents starting: every answer acknowledged is
+/// in the result, every answer refused is not, and both finishes report the same score.
+async fn a_finish_sent_among_answers_and_starts_counts_exactly_the_answers_it_acknowledged(app: TestApp) {
+    let token = app.register("13812340051", "password-1").await;
+    let others: Vec<String> = [
+        app.register("13812340052", "password-1").await,
+        app.register("13812340053", "password-1").await,
+        app.register("13812340054", "password-1").await,
+    ]
+    .into();
+    let session = start(&app, &token).await.body;
+    let id = session["id"].as_str().expect("id");
+    let send = |method: rocket::http::Method, path: String, token: &str, body: Value| {
+        app.client
+            .req(method, path)
+            .header(common::bearer(token))
+            .header(rocket::http::ContentType::JSON)
+            .body(body.to_string())
+            .dispatch()
+    };
+    let answers = session["questions"].as_array().expect("qs").iter().take(12).map(|q| {
+        let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+        let path = format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
+        send(rocket::http::Method::Put, path, &token, json!({ "choice": choice }))
+    });
+    let finish = || send(rocket::http::Method::Post, format!("/api/v1/sessions/{id}/finish"), &token, json!(null));
+    let starts = others
+        .iter()
+        .map(|t| send(rocket::http::Method::Post, format!("/api/v1/campaigns/{DEMO}/sessions"), t, json!(null)));
+    let mut burst: Vec<_> = answers.collect();
+    burst.insert(6, finish());
+    burst.push(finish());
+    let (replies, started) =
+        tokio::join!(rocket::futures::future::join_all(burst), rocket::futures::future::join_all(starts));
+    for reply in started {
+        assert_eq!(reply.status(), Status::Created, "another resident's start is not held up");
+    }
+
+    let mut accepted = 0;
+    let mut finishes = Vec::new();
+    for (i, reply) in replies.into_iter().enumerate() {
+        let status = reply.status();
+        let body: Value = serde_json::from_str(&reply.into_string().await.unwrap_or_default()).expect("json");
+        if i == 6 || i == 13 {
+            assert_eq!(status, Status::Ok, "{body}");
+            finishes.push(body);
+        } else if status == Status::Ok {
+            accepted += 1;
+        } else {
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (Status::Conflict, Some("session_finished")),
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(finishes[0]["score"], finishes[1]["score"], "finishing twice reports one result");
+    let review = finishes[0]["review"].as_array().expect("review");
+    let answered_in_result = review.iter().filter(|item| item["choice"].is_string()).count();
+    assert_eq!(answered_in_result, accepted, "the result holds exactly the acknowledged answers");
+    let rows = pufa::db::entity::session_question::Entity::find().all(app.db()).await.expect("rows");
+    let stored: Vec<_> = rows.iter().filter(|q| q.session_id == id && q.choice.is_some()).collect();
+    assert_eq!(stored.len(), accepted, "SQL holds exactly the acknowledged answers");
+    let right = stored.iter().filter(|q| q.correct == Some(true)).count();
+    assert_eq!(finishes[0]["correct"], json!(right));
 }

@@ -75,8 +75,7 @@ pub struct Quiz {
     /// Answers up to this long after the deadline still count (network delay on weak links).
     grace: chrono::Duration,
     answers_accepted: Arc<AtomicU64>,
-    answer_log: commit::AnswerLog,
-    write_gate: crate::db::WriteGate,
+    writes: commit::QuizWrites,
     sessions: Arc<cache::SessionCache>,
     campaigns: Arc<cache::CampaignCache>,
     pace: Arc<pace::AnswerPace>,
@@ -92,10 +91,8 @@ impl Quiz {
         answers_per_minute: u32,
         answers_accepted: Arc<AtomicU64>,
     ) -> Self {
-        let write_gate = crate::db::WriteGate::for_db(&db);
         Self {
-            answer_log: commit::AnswerLog::start(db.clone(), write_gate.clone()),
-            write_gate,
+            writes: commit::QuizWrites::spawn(db.clone(), crate::db::WriteGate::for_db(&db)),
             db,
             banks,
             scores,

@@ -6,15 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use super::campaign::{Campaign, CampaignState, Reveal};
 use super::clock::shanghai_day;
-use super::commit::{AnswerWrite, Stored};
+use super::commit::{AnswerWrite, FinishWrite, StartWrite, Started, Stored};
 use super::draw::{draw_questions, fresh_seed, seed_hex};
 use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::{Questions, Quiz, QuizError};
@@ -206,23 +203,16 @@ impl Quiz {
                 answered_at: None,
             })
             .collect();
-        let rows: Vec<session_question::ActiveModel> = drawn_rows.iter().cloned().map(Into::into).collect();
-
-        let entered = self.write_gate.enter().await;
-        let txn = self.db.begin().await?;
-        let inserted = quiz_session::Entity::insert(quiz_session::ActiveModel::from(session.clone())).exec(&txn).await;
-        if let Err(e) = inserted {
-            txn.rollback().await?;
+        let write = StartWrite { session: session.clone(), questions: drawn_rows.clone() };
+        if self.writes.start_session(write).await? == Started::InProgress {
             // Another start won the race: the unique in-progress key lets exactly one through.
-            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                let open = self.sessions_of(campaign.id, user_id).await?.into_iter().find(|s| s.finished_at.is_none());
-                return Err(open.map_or(QuizError::Db(e), |s| QuizError::SessionInProgress(s.id)));
-            }
-            return Err(QuizError::Db(e));
+            let open = self.sessions_of(campaign.id, user_id).await?.into_iter().find(|s| s.finished_at.is_none());
+            return match open {
+                Some(open) => Err(QuizError::SessionInProgress(open.id)),
+                // ...and finished already: start afresh, on the attempts as they are now.
+                None => Box::pin(self.start_session(user_id, slug)).await,
+            };
         }
-        session_question::Entity::insert_many(rows).exec(&txn).await?;
-        txn.commit().await?;
-        drop(entered);
         self.sessions.keep(&session, &drawn_rows);
         let questions = self.questions_for(drawn_rows.iter().map(|r| r.revision_id)).await?;
         self.view_of(&session, &campaign, &drawn_rows, &questions).await
@@ -483,7 +473,7 @@ impl Quiz {
             key: q.key.clone(),
             revision_id: q.revision_id,
         };
-        match self.answer_log.store(write).await? {
+        match self.writes.answer(write).await? {
             Stored::Counted(after) => {
                 // Committed: from here on nothing can lose the answer.
                 self.answers_accepted.fetch_add(1, Ordering::Relaxed);
@@ -544,18 +534,10 @@ impl Quiz {
     ) -> Result<quiz_session::Model, QuizError> {
         let finished_at = std::cmp::min(now, session.deadline);
         let duration_ms = std::cmp::max((finished_at - session.started_at).num_milliseconds(), 0);
-        let entered = self.write_gate.enter().await;
-        let finished = quiz_session::Entity::update_many()
-            .col_expr(quiz_session::Column::FinishedAt, Expr::value(finished_at))
-            .col_expr(quiz_session::Column::DurationMs, Expr::value(duration_ms))
-            .col_expr(quiz_session::Column::InProgressKey, Expr::value(Option::<String>::None))
-            .filter(quiz_session::Column::Id.eq(session.id.clone()))
-            .filter(quiz_session::Column::FinishedAt.is_null())
-            .exec_with_returning(&self.db)
-            .await?;
-        drop(entered);
+        let write = FinishWrite { session_id: session.id.clone(), finished_at, duration_ms };
+        let finished = self.writes.finish_session(write).await?;
         self.sessions.forget(&session.id);
-        let stored = match finished.into_iter().next() {
+        let stored = match finished {
             Some(row) => row,
             None => {
                 quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?

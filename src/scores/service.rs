@@ -124,9 +124,15 @@ enum Rebuild {
 enum LiveJob {
     /// A session's running score after an answer.
     Answer { campaign: i64, user: i64, entry: Entry },
-    /// Everything queued before this is applied when it fires (a finish waits for it).
-    Barrier(oneshot::Sender<()>),
+    /// The user's session finished: a running score still waiting is dropped, and the finish
+    /// (which waits for this) takes the user off the live board.
+    Finished { campaign: i64, user: i64, done: oneshot::Sender<()> },
 }
+
+/// How long the live-board writer gathers running scores before writing them: a resident's
+/// answers within one window make one write. A live board this much behind is not noticed on a
+/// screen; the Redis work per answer (a script of ten commands) is.
+const LIVE_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Live-board updates waiting to be written; past this they are dropped and the campaign's
 /// boards rebuilt from SQL instead (the same path as a Redis outage).
@@ -150,27 +156,41 @@ impl Scores {
         scores
     }
 
-    /// The live-board writer: answers' running scores, many per round trip. The answer itself
-    /// is in SQL already, so its reply need not wait for Redis.
+    /// The live-board writer: answers' running scores, the latest of each resident, many per
+    /// round trip. The answer itself is in SQL already, so its reply need not wait for Redis.
     async fn write_live_answers(self, mut rx: mpsc::Receiver<LiveJob>) {
         let mut jobs = Vec::with_capacity(512);
+        let mut latest: HashMap<(i64, i64), Entry> = HashMap::new();
         while rx.recv_many(&mut jobs, 512).await > 0 {
-            let mut puts = Vec::new();
-            for job in jobs.drain(..) {
-                match job {
-                    LiveJob::Answer { campaign, user, entry } => match self.user_card(user).await {
-                        Ok((card, _)) => puts.push(Put {
-                            campaign,
-                            user,
-                            card,
-                            updates: vec![BoardUpdate { board: Board::Live, entry: Some(entry) }],
-                        }),
-                        Err(e) => self.note_failure(campaign, &e),
-                    },
-                    LiveJob::Barrier(done) => {
-                        self.put_live(std::mem::take(&mut puts)).await;
-                        let _ = done.send(());
+            let window = tokio::time::sleep(LIVE_WINDOW);
+            tokio::pin!(window);
+            loop {
+                for job in jobs.drain(..) {
+                    match job {
+                        LiveJob::Answer { campaign, user, entry } => {
+                            latest.insert((campaign, user), entry);
+                        }
+                        LiveJob::Finished { campaign, user, done } => {
+                            latest.remove(&(campaign, user));
+                            let _ = done.send(());
+                        }
                     }
+                }
+                tokio::select! {
+                    received = rx.recv_many(&mut jobs, 512) => if received == 0 { break },
+                    () = &mut window => break,
+                }
+            }
+            let mut puts = Vec::with_capacity(latest.len());
+            for ((campaign, user), entry) in latest.drain() {
+                match self.user_card(user).await {
+                    Ok((card, _)) => puts.push(Put {
+                        campaign,
+                        user,
+                        card,
+                        updates: vec![BoardUpdate { board: Board::Live, entry: Some(entry) }],
+                    }),
+                    Err(e) => self.note_failure(campaign, &e),
                 }
             }
             self.put_live(puts).await;
@@ -244,10 +264,12 @@ impl Scores {
     }
 
     /// After a session finished (stored): the user's entries, recomputed from SQL, on every board.
-    /// Waits for the answers queued before it, so the live board cannot show it again afterwards.
+    /// First drops the running score still waiting for the live board, so the live board cannot
+    /// show the session again afterwards.
     pub async fn record_finish(&self, session: &quiz_session::Model, campaign: &Campaign) {
         let (done, applied) = oneshot::channel();
-        if self.live_answers.send(LiveJob::Barrier(done)).await.is_ok() {
+        let finished = LiveJob::Finished { campaign: session.campaign_id, user: session.user_id, done };
+        if self.live_answers.send(finished).await.is_ok() {
             let _ = applied.await;
         }
         if let Err(e) = self.update_user(campaign, session.user_id, session.finished_at).await {
