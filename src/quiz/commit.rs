@@ -4,7 +4,7 @@
 //! covers many writes, and still nothing is acknowledged before it is on disk.
 //!
 //! SQLite has one writer anyway, so it gets one lane; PostgreSQL commits in parallel, so it gets
-//! several. A session always goes to the same lane, so its writes are stored in the order they
+//! one per core. A session always goes to the same lane, so its writes are stored in the order they
 //! came. Starts and finishes ride the same lanes: measured, a start or finish in a transaction of
 //! its own held SQLite's single writer about 1.9 ms, and at 200 quizzes a second those two
 //! commits per quiz took more of the writer's time than the twenty answers did.
@@ -117,9 +117,12 @@ pub(super) struct QuizWrites {
 impl QuizWrites {
     /// Starts the lanes on the current Tokio runtime.
     pub fn spawn(db: DatabaseConnection, gate: WriteGate) -> Self {
+        // PostgreSQL: a lane per core. Measured on 2 cores in the rush: 1 lane 2,129 answers/s
+        // with p99 52 ms (commits wait on each other), 2 lanes 2,351, 4 lanes 2,093 (more,
+        // smaller commits).
         let lanes = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
-            _ => 4,
+            _ => std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
         };
         let lanes = (0..lanes)
             .map(|_| {
