@@ -60,8 +60,6 @@ impl std::fmt::Debug for Password {
 pub enum HashError {
     #[error("argon2: {0}")]
     Argon2(String),
-    #[error("hashing task failed: {0}")]
-    Join(#[from] tokio::task::JoinError),
     #[error("hashing pool closed")]
     Closed,
     #[error("too many sign-ins waiting for the password check")]
