@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use pufa::scores::{Board, BoardUpdate, Entry, LiveScores, LiveStore, MemoryStore, RedisConnection, RedisStore};
+use pufa::store::{Board, BoardUpdate, Entry, LiveScores, LiveStore, MemoryStore, RedisConnection, RedisStore};
 use rand::RngExt;
 
 fn entry(i: i64) -> Entry {

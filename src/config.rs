@@ -8,17 +8,7 @@ use rocket::figment::{
 };
 use serde::Deserialize;
 
-/// Where live scores, leaderboards and throttling counters live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LiveScoresMode {
-    /// Redis when it answers at start, else the in-process store (with a loud warning).
-    Auto,
-    /// Redis or refuse to start: the production setting.
-    Redis,
-    /// The in-process store, for a single machine without Redis.
-    Memory,
-}
+pub use crate::store::StoreMode as LiveScoresMode;
 
 /// Raw settings as they arrive from files and the environment.
 #[derive(Debug, Clone, Deserialize)]

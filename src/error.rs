@@ -3,26 +3,11 @@
 
 use std::io::Cursor;
 
+pub use crate::problems::{FieldProblem, PlacedProblem};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::serde_json;
-use serde::Serialize;
-
-/// One field that failed validation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct FieldProblem {
-    pub field: String,
-    pub problem: String,
-}
-
-/// A problem found in an uploaded file, with its place (`file:line`, `sheet!row`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct PlacedProblem {
-    pub place: String,
-    pub field: String,
-    pub problem: String,
-}
 
 /// The body of every error on /api (documentation of what `ApiError` writes; see `body`).
 #[derive(Debug, Clone, utoipa::ToSchema)]
@@ -220,33 +205,12 @@ impl<'r> Responder<'r, 'static> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if db_unavailable(&err) {
+        if crate::db::is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             Self::Unavailable("the database is temporarily unavailable")
         } else {
             Self::internal("database", &err)
         }
-    }
-}
-
-/// Whether a database error means the database is away (worth another try shortly) rather than
-/// a bad statement: no connection to be had, a connection lost mid-query, or a server shutting
-/// down or starting up. Lost connections surface from sqlx as query errors, not only `Conn`.
-pub fn db_unavailable(err: &sea_orm::DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
-    use sea_orm::{DbErr, RuntimeErr};
-    match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
-            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
-            // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin or crash shutdown,
-            // cannot connect now), 53300 (too many connections).
-            Sqlx::Database(e) => e
-                .code()
-                .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
-            _ => false,
-        },
-        _ => false,
     }
 }
 
@@ -290,11 +254,11 @@ mod tests {
             sqlx(sea_orm::sqlx::Error::PoolTimedOut),
             DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
         ] {
-            assert!(db_unavailable(&err), "{err}");
+            assert!(crate::db::is_unavailable(&err), "{err}");
             assert_eq!(ApiError::from(err).code(), "unavailable");
         }
         for err in [sqlx(sea_orm::sqlx::Error::RowNotFound), DbErr::Custom("bad statement".into())] {
-            assert!(!db_unavailable(&err), "{err}");
+            assert!(!crate::db::is_unavailable(&err), "{err}");
             assert_eq!(ApiError::from(err).code(), "internal");
         }
     }

@@ -4,12 +4,17 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod bank;
+pub mod clock;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod error;
 pub mod metrics;
+pub mod prize;
+pub mod problems;
 pub mod quiz;
 pub mod scores;
+pub mod store;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -17,10 +22,11 @@ use rocket::{Build, Rocket, catchers};
 
 use crate::accounts::{Accounts, LoginLimits, PasswordHasher, Regions};
 use crate::bank::Banks;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::metrics::Metrics;
-use crate::quiz::{Clock, Quiz, SystemClock};
-use crate::scores::LiveStore;
+use crate::quiz::Quiz;
+use crate::store::LiveStore;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -95,7 +101,7 @@ pub enum StartError {
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
-    Redis(#[from] scores::RedisRequired),
+    Redis(#[from] store::RedisRequired),
     #[error("regions: {0}")]
     Regions(#[from] accounts::RegionsError),
     #[error("password hashing: {0}")]
@@ -112,7 +118,8 @@ impl State {
     ) -> Result<Self, StartError> {
         let settings = Settings::from_figment(figment)?;
         let db = db::connect(&settings.database_url).await?;
-        let live = LiveStore::for_settings(&settings).await?;
+        let live =
+            LiveStore::connect(settings.live_scores, settings.redis_url.as_deref(), &settings.redis_prefix).await?;
         let regions = Regions::default();
         regions.load(&db, &settings.regions_file).await?;
         let hasher = PasswordHasher::new(settings.password_hash_concurrency).await?;
@@ -151,7 +158,7 @@ impl State {
         // Boards lost while pufa was down (Redis keeps nothing on disk here) are rebuilt before
         // serving; those of running campaigns are refreshed, in case the last process died
         // between a commit and its board write.
-        if let Ok(campaigns) = quiz.published_campaigns().await {
+        if let Ok(campaigns) = quiz.published_scorings().await {
             scores.refresh_after_start(&campaigns, quiz.now()).await;
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
@@ -226,7 +233,7 @@ async fn keep_boards_in_step(quiz: Quiz) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         tick.tick().await;
-        if let Ok(campaigns) = quiz.published_campaigns().await {
+        if let Ok(campaigns) = quiz.published_scorings().await {
             quiz.scores().catch_up(&campaigns).await;
         }
     }

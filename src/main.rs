@@ -272,10 +272,10 @@ async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -
     };
     let campaigns = match slug {
         Some(slug) => match state.quiz.published(slug).await {
-            Ok(c) => vec![pufa::quiz::Campaign::clone(&c)],
+            Ok(c) => vec![c.scoring()],
             Err(e) => return fail(&format!("{slug}: {e}")),
         },
-        None => match state.quiz.published_campaigns().await {
+        None => match state.quiz.published_scorings().await {
             Ok(list) => list,
             Err(e) => return fail(&e.to_string()),
         },
@@ -294,7 +294,7 @@ async fn rebuild_scores(figment: rocket::figment::Figment, slug: Option<&str>) -
 
 /// The application state for an operator command: no import of question-bank/ on the side.
 async fn operator_state(figment: rocket::figment::Figment) -> Result<pufa::State, ExitCode> {
-    let clock = std::sync::Arc::new(pufa::quiz::SystemClock);
+    let clock = std::sync::Arc::new(pufa::clock::SystemClock);
     pufa::State::build(&figment.merge(("import_on_start", false)), clock, Default::default())
         .await
         .map_err(|e| fail(&e.to_string()))
@@ -313,7 +313,7 @@ fn verify_draw(file: &Path) -> ExitCode {
             Err(e) => return fail(&format!("{}: {e}", file.display())),
         }
     };
-    let record: pufa::admin::draw::DrawRecord = match serde_json::from_str(&text) {
+    let record: pufa::prize::draw::DrawRecord = match serde_json::from_str(&text) {
         Ok(r) => r,
         Err(e) => {
             return fail(&format!(
@@ -321,7 +321,7 @@ fn verify_draw(file: &Path) -> ExitCode {
             ));
         }
     };
-    match pufa::admin::draw::verify(&record) {
+    match pufa::prize::draw::verify(&record) {
         Ok(winners) => {
             println!("commitment {} matches the seed", record.commitment);
             println!("{} eligible; re-run winners (user ids): {winners:?}", record.eligible.len());

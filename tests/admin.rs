@@ -234,12 +234,12 @@ async fn the_draw_is_committed_before_close_run_after_and_verifiable_by_anyone()
     let public = app.get("/api/v1/campaigns/lucky/draw", None).await;
     assert_eq!(public.body["commitment"], commitment.as_str());
     assert!(!public.text.contains("1380000"), "eligible phones are masked");
-    let record: pufa::admin::draw::DrawRecord = serde_json::from_value(public.body.clone()).expect("record");
-    assert!(pufa::admin::draw::verify(&record).is_ok());
+    let record: pufa::prize::draw::DrawRecord = serde_json::from_value(public.body.clone()).expect("record");
+    assert!(pufa::prize::draw::verify(&record).is_ok());
 
     // The command line re-runs it from the public JSON alone; tampering makes it fail.
     let dir = tempfile::tempdir().expect("dir");
-    let verify = |record: &pufa::admin::draw::DrawRecord| {
+    let verify = |record: &pufa::prize::draw::DrawRecord| {
         let path = dir.path().join("draw.json");
         std::fs::write(&path, serde_json::to_vec(record).expect("json")).expect("write");
         std::process::Command::new(env!("CARGO_BIN_EXE_pufa"))
@@ -381,13 +381,13 @@ async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
 
     let drawn = app.post("/api/v1/admin/campaigns/daily-prizes/draw", json!(null), Some(&admin)).await;
     assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
-    let record: pufa::admin::draw::DrawRecord = serde_json::from_value(drawn.body).expect("record");
+    let record: pufa::prize::draw::DrawRecord = serde_json::from_value(drawn.body).expect("record");
     assert_eq!(record.days.len(), 2);
     assert!(record.days.iter().all(|d| d.winners.len() == 1));
     let winners: std::collections::HashSet<i64> = record.winners.iter().map(|w| w.user_id).collect();
     assert_eq!(winners.len(), 2, "one prize per person");
     assert!(!record.days[1].eligible.iter().any(|e| e.user_id == record.days[0].winners[0].user_id));
-    assert!(pufa::admin::draw::verify(&record).is_ok());
+    assert!(pufa::prize::draw::verify(&record).is_ok());
     let mut forged = record.clone();
     forged.days[1].winners = forged.days[1]
         .eligible
@@ -397,7 +397,7 @@ async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
         .cloned()
         .collect();
     if !forged.days[1].winners.is_empty() {
-        assert!(pufa::admin::draw::verify(&forged).is_err(), "a swapped winner is caught");
+        assert!(pufa::prize::draw::verify(&forged).is_err(), "a swapped winner is caught");
     }
 }
 

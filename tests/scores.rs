@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use common::{Live, OwnRedis, Sql, TestApp};
 use pufa::quiz::{Campaign, Quiz, Ranking};
-use pufa::scores::{Board, BoardUpdate, Counters, Entry, LiveScores, LiveStore, Put, RedisStore};
+use pufa::store::{Board, BoardUpdate, Counters, Entry, LiveScores, LiveStore, Put, RedisStore};
 use rand::{RngExt, SeedableRng};
 use rocket::http::Status;
 use sea_orm::{ActiveValue::Set, EntityTrait};
@@ -41,7 +41,7 @@ async fn redis_cluster_store() -> Option<LiveStore> {
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
-        mod memory_store { $( #[rocket::async_test] async fn $name() { super::$name(pufa::scores::LiveStore::Memory(pufa::scores::MemoryStore::default())).await } )* }
+        mod memory_store { $( #[rocket::async_test] async fn $name() { super::$name(pufa::store::LiveStore::Memory(pufa::store::MemoryStore::default())).await } )* }
         mod redis_store { $( #[rocket::async_test] async fn $name() { if let Some(store) = super::redis_store().await { super::$name(store).await } } )* }
         mod redis_cluster_store { $( #[rocket::async_test] async fn $name() { if let Some(store) = super::redis_cluster_store().await { super::$name(store).await } } )* }
     };
@@ -307,7 +307,7 @@ async fn store_random_sessions(
             attempt: 1,
             seed: "0".repeat(64),
             started_at: started,
-            started_day: pufa::quiz::clock::shanghai_day(started).to_string(),
+            started_day: pufa::clock::shanghai_day(started).to_string(),
             deadline: started + chrono::Duration::minutes(10),
             finished_at: Some(finished),
             score: rng.random_range(0..=20) * 5,
@@ -321,7 +321,7 @@ async fn store_random_sessions(
             .await
             .expect("insert");
         if to_boards {
-            quiz.scores().record_finish(&session, &campaign).await;
+            quiz.scores().record_finish(&session, &campaign.scoring()).await;
         }
     }
     Campaign::clone(&campaign)
@@ -360,7 +360,7 @@ async fn board_rows(app: &TestApp, campaign: &Campaign, board: &Board) -> Vec<(S
     let scores = app.state::<Quiz>().scores();
     let mut rows = Vec::new();
     loop {
-        let page = scores.leaderboard(campaign, board, rows.len() as u64, 200, None).await.expect("board");
+        let page = scores.leaderboard(&campaign.scoring(), board, rows.len() as u64, 200, None).await.expect("board");
         let done = page.entries.len() < 200;
         rows.extend(page.entries.into_iter().map(|e| (e.display_name, e.score, e.duration_ms)));
         if done {
@@ -420,14 +420,14 @@ async fn two_thousand_finished_sessions_leave_every_board_equal_to_sql() {
         assert!(boards > 100, "compared {boards} boards");
 
         // The rebuild from SQL gives the very same boards.
-        app.state::<Quiz>().scores().rebuild(&campaign).await.expect("rebuild");
+        app.state::<Quiz>().scores().rebuild(&campaign.scoring()).await.expect("rebuild");
         assert_boards_equal_sql(&app, &campaign).await;
 
         // Participation per township adds up to everyone.
         let stats = app
             .state::<Quiz>()
             .scores()
-            .region_stats(&campaign, pufa::scores::RegionLevel::Township)
+            .region_stats(&campaign.scoring(), pufa::scores::RegionLevel::Township)
             .await
             .expect("stats");
         let participants: u64 = stats.iter().map(|s| s.participants).sum();
@@ -534,7 +534,7 @@ async fn with_redis_stopped_answers_still_succeed_and_boards_catch_up() {
     // The background upkeep notices within seconds; no test sleeps longer than it must.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        if let Ok(page) = quiz.scores().leaderboard(&campaign, &Board::All, 0, 50, None).await {
+        if let Ok(page) = quiz.scores().leaderboard(&campaign.scoring(), &Board::All, 0, 50, None).await {
             let rows: Vec<(String, i64, i64)> =
                 page.entries.into_iter().map(|e| (e.display_name, e.score, e.duration_ms)).collect();
             if rows == expected {

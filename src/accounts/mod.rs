@@ -3,6 +3,7 @@
 mod password;
 mod phone;
 pub mod regions;
+mod role;
 mod token;
 mod token_cache;
 
@@ -17,30 +18,10 @@ use serde::Serialize;
 pub use self::password::{HashError, InvalidPassword, Password, PasswordHasher};
 pub use self::phone::{InvalidPhone, Phone, mask as mask_phone};
 pub use self::regions::{RegionNode, RegionRef, Regions, RegionsError};
+pub use self::role::Role;
 pub use self::token::Token;
-pub use self::token::hex as hex_digest;
 use crate::db::entity::{auth_token, user};
-use crate::scores::{Counters, LiveStore};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Resident,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Resident => "resident",
-            Self::Admin => "admin",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        if s == "admin" { Self::Admin } else { Self::Resident }
-    }
-}
+use crate::store::{Counters, LiveStore};
 
 /// A display name: 1–20 characters after trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,7 +342,7 @@ impl Accounts {
             .into_iter()
             .map(|u| AccountView {
                 region: self.regions.reference(&u.region_code),
-                role: Role::parse(&u.role),
+                role: Role::from_stored(&u.role),
                 id: u.id,
                 phone: u.phone,
                 display_name: u.display_name,
@@ -441,7 +422,7 @@ fn current(user: user::Model) -> CurrentUser {
         display_name: user.display_name,
         phone: user.phone,
         region_code: user.region_code,
-        role: Role::parse(&user.role),
+        role: Role::from_stored(&user.role),
     }
 }
 
@@ -449,5 +430,5 @@ fn current(user: user::Model) -> CurrentUser {
 fn throttle_key(kind: &str, value: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(value.as_bytes());
-    format!("throttle:login:{kind}:{}", token::hex(&digest[..12]))
+    format!("throttle:login:{kind}:{}", crate::digest::hex(&digest[..12]))
 }

@@ -1,6 +1,6 @@
 //! Sign-in tokens: 256 random bits shown once to the client, stored only as SHA-256.
 
-use sha2::{Digest, Sha256};
+use crate::digest::{hex, sha256_hex};
 
 /// The secret the client holds: 64 lowercase hex characters.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ impl Token {
 
     /// What the database stores and looks up.
     pub fn digest(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        sha256_hex(self.0.as_bytes())
     }
 }
 
@@ -32,14 +32,6 @@ impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(***)")
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ fn entry_hash(prev: &str, at: &DateTime<Utc>, actor: Option<i64>, action: &str, 
         hasher.update(part.as_bytes());
         hasher.update([0x1f]);
     }
-    crate::accounts::hex_digest(&hasher.finalize())
+    crate::digest::hex(&hasher.finalize())
 }
 
 #[derive(Clone)]

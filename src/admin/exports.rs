@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::accounts::Regions;
+use crate::clock::shanghai;
 use crate::db::entity::user;
 use crate::quiz::Campaign;
-use crate::quiz::clock::shanghai;
 use crate::scores::board::{Entry, board_order, entries_by_user};
-use crate::scores::service::finished_sessions;
+use crate::scores::finished_sessions;
 
 const BATCH: usize = 1000;
 

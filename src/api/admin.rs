@@ -9,10 +9,11 @@ use serde::Serialize;
 use super::guards::Admin;
 use crate::accounts::AccountView;
 use crate::admin::audit::AuditEntry;
-use crate::admin::draw::DrawRecord;
 use crate::admin::stats::CampaignStats;
-use crate::admin::{AdminError, AdminOps, PublicDraw};
+use crate::admin::{AdminError, AdminOps};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::prize::PublicDraw;
+use crate::prize::draw::DrawRecord;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![

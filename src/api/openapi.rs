@@ -75,8 +75,8 @@ pub fn routes() -> Vec<rocket::Route> {
         crate::bank::Format,
         crate::scores::RegionLevel,
         crate::scores::live::LiveSnapshot,
-        crate::admin::draw::Eligible,
-        crate::admin::draw::DayDraw,
+        crate::prize::draw::Eligible,
+        crate::prize::draw::DayDraw,
     )),
     modifiers(&BearerToken, &Links),
     tags(

@@ -7,7 +7,7 @@ use rocket::{Shutdown, State, get, post, routes};
 use super::guards::{Admin, User};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::quiz::Quiz;
-use crate::scores::service::ScoresError;
+use crate::scores::ScoresError;
 use crate::scores::{Leaderboard, RebuildReport, RegionLevel, RegionStat};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -65,8 +65,9 @@ async fn leaderboard(
     let campaign = quiz.published(slug).await?;
     let scores = quiz.scores();
     let board = scores.board_for(region, day, live.unwrap_or(false), quiz.now())?;
-    let page =
-        scores.leaderboard(&campaign, &board, offset.unwrap_or(0), limit.unwrap_or(50), user.map(|u| u.0.id)).await?;
+    let page = scores
+        .leaderboard(&campaign.scoring(), &board, offset.unwrap_or(0), limit.unwrap_or(50), user.map(|u| u.0.id))
+        .await?;
     Ok(Json(page))
 }
 
@@ -102,7 +103,7 @@ async fn around_me(
 ) -> ApiResult<Json<Leaderboard>> {
     let campaign = quiz.published(slug).await?;
     let board = quiz.scores().board_for(region, day, false, quiz.now())?;
-    Ok(Json(quiz.scores().around(&campaign, &board, user.0.id, radius.unwrap_or(5)).await?))
+    Ok(Json(quiz.scores().around(&campaign.scoring(), &board, user.0.id, radius.unwrap_or(5)).await?))
 }
 
 /// Participation and average score per township (or village).
@@ -130,7 +131,7 @@ async fn region_stats(slug: &str, level: Option<&str>, quiz: &State<Quiz>) -> Ap
         Some("village") => RegionLevel::Village,
         Some(_) => return Err(ApiError::invalid_field("invalid_query", "level", "township or village")),
     };
-    Ok(Json(quiz.scores().region_stats(&campaign, level).await?))
+    Ok(Json(quiz.scores().region_stats(&campaign.scoring(), level).await?))
 }
 
 /// One event of `GET /api/v1/campaigns/{slug}/live`, as an SSE client reads it.
@@ -177,7 +178,7 @@ fn snapshot_json() -> utoipa::openapi::Object {
 #[get("/campaigns/<slug>/live")]
 async fn live(slug: &str, quiz: &State<Quiz>, mut shutdown: Shutdown) -> ApiResult<EventStream![Event + 'static]> {
     let campaign = quiz.published(slug).await?;
-    let mut updates = quiz.scores().subscribe(&campaign);
+    let mut updates = quiz.scores().subscribe(&campaign.scoring());
     Ok(EventStream! {
         loop {
             let snapshot = updates.borrow_and_update().clone();

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::metrics::Metrics;
 use crate::quiz::Quiz;
-use crate::scores::LiveStore;
+use crate::store::LiveStore;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![healthz, readyz, metrics]

@@ -30,11 +30,6 @@ pub fn book_of_article(article: u32) -> Option<&'static str> {
     CODE_BOOK_ARTICLES.iter().find(|(_, first, last)| (*first..=*last).contains(&article)).map(|(book, _, _)| *book)
 }
 
-/// The article number of a citation like `民法典第1047条`.
-pub fn civil_code_article(citation: &str) -> Option<u32> {
-    citation.strip_prefix("民法典第")?.strip_suffix('条')?.parse().ok()
-}
-
 /// One active question revision, ready to serve.
 #[derive(Debug, Clone)]
 pub struct IndexedQuestion {

@@ -1,5 +1,6 @@
 //! Question banks: file formats, validation, idempotent import, export, and the in-memory index.
 
+pub mod citation;
 mod formats;
 mod import;
 mod index;
@@ -15,7 +16,6 @@ pub use self::formats::decode_csv;
 pub use self::import::{ACTIVE, BankRef, ImportReport, RETIRED};
 pub use self::index::{
     CODE_BOOK_ARTICLES, CODE_BOOKS, CategoryCount, IndexedQuestion, Pool, QuestionIndex, book_of_article,
-    civil_code_article,
 };
 pub use self::model::{Answer, BankFile, Difficulty, Question, QuestionKind, letter};
 pub use self::parse::{Format, Problem, parse_bank, valid_key};
@@ -228,7 +228,7 @@ pub fn bank_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                if !matches!(name.as_str(), "campaigns" | "templates") && !name.starts_with('.') {
+                if !matches!(name.as_str(), "campaigns" | "templates" | "lessons") && !name.starts_with('.') {
                     walk(&path, out);
                 }
             } else if name != "regions.toml" && Format::of_path(&path).is_some() {

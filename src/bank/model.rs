@@ -132,7 +132,6 @@ impl Question {
 
     /// A digest of everything a resident sees or is graded on: equal digests, same question.
     pub fn content_hash(&self) -> String {
-        use sha2::{Digest, Sha256};
         let canonical = serde_json::json!([
             self.kind().as_str(),
             self.category,
@@ -143,7 +142,7 @@ impl Question {
             self.explanation,
             self.basis,
         ]);
-        crate::accounts::hex_digest(&Sha256::digest(canonical.to_string().as_bytes()))
+        crate::digest::sha256_hex(canonical.to_string().as_bytes())
     }
 }
 

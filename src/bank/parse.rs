@@ -4,29 +4,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
-
 use super::model::{Answer, BankFile, Difficulty, LETTERS, Question, QuestionKind};
 
 /// One problem in a file: where, which field, what is wrong (Chinese first, for clerks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub place: String,
-    pub field: String,
-    pub problem: String,
-}
-
-impl Problem {
-    pub fn new(place: impl Into<String>, field: &str, problem: impl Into<String>) -> Self {
-        Self { place: place.into(), field: field.to_owned(), problem: problem.into() }
-    }
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}: {}", self.place, self.field, self.problem)
-    }
-}
+pub use crate::problems::PlacedProblem as Problem;
 
 /// The format of a question file (`format=` of an upload; case does not matter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
@@ -386,22 +367,9 @@ fn parse_answer(kind: QuestionKind, val: &RawVal, option_count: usize) -> Result
     }
 }
 
-/// `民法典第1047条` (or another law's `…法第N条`), article numbers in Arabic digits.
+/// A citation's form and, for a law pufa knows, its article's existence (see `citation`).
 fn check_citation(item: &str) -> Result<(), String> {
-    let bad = || format!("依据“{item}”格式不对，应写成 民法典第1047条 (write like 民法典第1047条)");
-    let (law, rest) = item.split_once('第').ok_or_else(bad)?;
-    let number = rest.strip_suffix('条').ok_or_else(bad)?;
-    if law.is_empty() || law.chars().count() > 30 || number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let n: u32 = number.parse().map_err(|_| bad())?;
-    if law == "民法典" && !(1..=1260).contains(&n) {
-        return Err(format!("民法典只有1260条，没有第{n}条 (no such article)"));
-    }
-    if n == 0 {
-        return Err(bad());
-    }
-    Ok(())
+    super::citation::Citation::parse(item).map(|_| ())
 }
 
 #[cfg(test)]

@@ -43,6 +43,27 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// Whether a database error means the database is away (worth another try shortly) rather than
+/// a bad statement: no connection to be had, a connection lost mid-query, or a server shutting
+/// down or starting up. Lost connections surface from sqlx as query errors, not only `Conn`.
+pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin or crash shutdown,
+            // cannot connect now), 53300 (too many connections).
+            Sqlx::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether the database answers a trivial query (readiness).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -3,10 +3,13 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::clock::{shanghai_day, shanghai_midnight};
 use super::draw::{DrawRule, Quota};
+use crate::clock::{shanghai_day, shanghai_midnight};
 use crate::db::entity::campaign;
-use crate::error::FieldProblem;
+pub use crate::prize::{Prize, PrizeMode};
+use crate::problems::FieldProblem;
+pub use crate::scores::Ranking;
+use crate::scores::Scoring;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -15,37 +18,6 @@ pub enum Reveal {
     AfterEach,
     /// Only when the session finishes: for competitions.
     AtEnd,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Ranking {
-    /// A resident's best finished attempt counts.
-    Best,
-    /// The points of all attempts add up.
-    Total,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PrizeMode {
-    Top,
-    Lottery,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Prize {
-    pub mode: PrizeMode,
-    #[schema(minimum = 1, maximum = 10000)]
-    pub winners: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_score: Option<u32>,
-    /// Lottery only: draw this many winners for each Asia/Shanghai day among that day's
-    /// qualifiers (a session finished that day meeting `min_score`), instead of `winners` overall.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 10000)]
-    pub per_day: Option<u32>,
 }
 
 /// A campaign as an admin sends it (API body or campaign file).
@@ -144,6 +116,27 @@ impl Campaign {
         DrawRule { banks: self.banks.clone(), quotas: self.quotas.clone(), count: self.question_count }
     }
 
+    /// What the boards need to know of this campaign.
+    pub fn scoring(&self) -> Scoring {
+        Scoring {
+            id: self.id,
+            slug: self.slug.clone(),
+            ranking: self.ranking,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+        }
+    }
+
+    /// What the prize draw needs to know of this campaign.
+    pub fn prize_campaign(&self) -> crate::prize::PrizeCampaign {
+        crate::prize::PrizeCampaign {
+            id: self.id,
+            slug: self.slug.clone(),
+            ranking: self.ranking,
+            prize: self.prize.clone(),
+        }
+    }
+
     pub fn max_score(&self) -> u32 {
         self.question_count * self.points_per_question
     }
@@ -161,7 +154,7 @@ impl Campaign {
                 per_day: None,
             }),
             reveal: if row.reveal == "at_end" { Reveal::AtEnd } else { Reveal::AfterEach },
-            ranking: if row.ranking == "total" { Ranking::Total } else { Ranking::Best },
+            ranking: Ranking::parse(&row.ranking),
             slug: row.slug,
             title: row.title,
             description: row.description,
@@ -328,7 +321,7 @@ pub struct MyCampaign {
 
 impl CampaignView {
     pub fn new(c: &Campaign, now: DateTime<Utc>, me: Option<MyCampaign>) -> Self {
-        let tz = super::clock::shanghai();
+        let tz = crate::clock::shanghai();
         Self {
             slug: c.slug.clone(),
             title: c.title.clone(),

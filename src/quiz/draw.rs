@@ -142,16 +142,9 @@ pub fn shuffle<T>(rng: &mut ChaCha20Rng, items: &mut [T]) {
 }
 
 pub fn seed_hex(seed: &Seed) -> String {
-    crate::accounts::hex_digest(seed)
+    crate::digest::hex(seed)
 }
 
 pub fn seed_from_hex(hex: &str) -> Option<Seed> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut seed = [0u8; 32];
-    for (i, byte) in seed.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(seed)
+    crate::digest::bytes32_from_hex(hex)
 }

@@ -1,12 +1,13 @@
 //! Campaigns, quiz sessions (draw, answers, deadlines, grading), practice, the daily question and
 //! the mistake book. Every quiz rule lives in this module; `api/` only translates HTTP.
 
+mod attempts;
 mod cache;
 pub mod campaign;
-pub mod clock;
 mod commit;
 pub mod draw;
 pub mod grading;
+mod mistakes;
 mod pace;
 mod practice;
 mod session;
@@ -23,14 +24,15 @@ use sea_orm::{
 };
 
 pub use self::campaign::{Campaign, CampaignSpec, CampaignState, CampaignView, MyCampaign, Ranking, Reveal};
-pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::draw::{DrawRule, DrawnQuestion, Quota, draw_questions};
 pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
-pub use self::practice::{DailyQuestion, Mistake, PracticeOutcome, PracticePack, PracticeQuestion};
+pub use self::mistakes::Mistake;
+pub use self::practice::{DailyQuestion, PracticeOutcome, PracticePack, PracticeQuestion};
 pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
 use crate::bank::Banks;
+use crate::clock::Clock;
 use crate::db::entity::{campaign as campaign_row, quiz_session};
-use crate::error::FieldProblem;
+use crate::problems::FieldProblem;
 use crate::scores::Scores;
 
 #[derive(Debug, thiserror::Error)]
@@ -109,10 +111,10 @@ impl Quiz {
         &self.scores
     }
 
-    /// Every published campaign (for board upkeep).
-    pub async fn published_campaigns(&self) -> Result<Vec<Campaign>, QuizError> {
+    /// What the boards need of every published campaign (for board upkeep).
+    pub async fn published_scorings(&self) -> Result<Vec<crate::scores::Scoring>, QuizError> {
         let rows = campaign_row::Entity::find().filter(campaign_row::Column::Published.eq(true)).all(&self.db).await?;
-        Ok(rows.into_iter().map(Campaign::from_row).collect())
+        Ok(rows.into_iter().map(|row| Campaign::from_row(row).scoring()).collect())
     }
 
     /// The stored campaign row (draw data included), for the admin module.
@@ -194,7 +196,7 @@ impl Quiz {
             max_attempts: Set(to_i32(campaign.max_attempts)),
             points_per_question: Set(to_i32(campaign.points_per_question)),
             reveal: Set(if campaign.reveal == Reveal::AtEnd { "at_end" } else { "after_each" }.into()),
-            ranking: Set(if campaign.ranking == Ranking::Total { "total" } else { "best" }.into()),
+            ranking: Set(campaign.ranking.as_str().into()),
             prize: Set(to_json(&campaign.prize)),
             published: Set(campaign.published),
             updated_at: Set(now),
@@ -202,7 +204,7 @@ impl Quiz {
         };
         // Publishing fixes the prize draw's secret seed and its public commitment, once.
         if campaign.published && existing.as_ref().is_none_or(|row| row.draw_commitment.is_none()) {
-            let (seed, commitment) = crate::admin::draw::new_commitment();
+            let (seed, commitment) = crate::prize::draw::new_commitment();
             model.draw_seed = Set(Some(seed));
             model.draw_commitment = Set(Some(commitment));
         }
@@ -254,19 +256,22 @@ impl Quiz {
 
     async fn my_standing(&self, campaign: &Campaign, user_id: i64) -> Result<MyCampaign, QuizError> {
         let sessions = self.sessions_of(campaign.id, user_id).await?;
-        let today = clock::shanghai_day(self.now()).to_string();
-        let attempts = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
-        let attempts_today =
-            u32::try_from(sessions.iter().filter(|s| s.started_day == today).count()).unwrap_or(u32::MAX);
-        let left_today = campaign.attempts_per_day.saturating_sub(attempts_today);
-        let attempts_left = if campaign.max_attempts == 0 {
-            left_today
-        } else {
-            left_today.min(campaign.max_attempts.saturating_sub(attempts))
-        };
+        let today = crate::clock::shanghai_day(self.now()).to_string();
+        let attempts = attempts::Attempts::count(
+            sessions.iter().map(|s| s.started_day.as_str()),
+            &today,
+            campaign.attempts_per_day,
+            campaign.max_attempts,
+        );
         let best = sessions.iter().filter(|s| s.finished_at.is_some()).map(|s| s.score).max();
         let in_progress = sessions.iter().find(|s| s.finished_at.is_none()).map(|s| s.id.clone());
-        Ok(MyCampaign { attempts_today, attempts_left, attempts, best, in_progress })
+        Ok(MyCampaign {
+            attempts_today: attempts.today,
+            attempts_left: attempts.left,
+            attempts: attempts.total,
+            best,
+            in_progress,
+        })
     }
 
     async fn sessions_of(&self, campaign_id: i64, user_id: i64) -> Result<Vec<quiz_session::Model>, DbErr> {

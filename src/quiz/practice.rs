@@ -3,18 +3,15 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::clock::shanghai_day;
-use super::commit::{MistakeNote, note_mistakes};
 use super::draw::shuffle;
 use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::session::{OptionView, options_shown};
 use super::{Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind};
-use crate::db::entity::{mistake, question};
+use crate::clock::shanghai_day;
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -47,18 +44,6 @@ pub struct PracticeOutcome {
     pub in_mistake_book: Option<bool>,
 }
 
-/// An entry of the mistake book, shown with its answer for study.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Mistake {
-    pub question: PracticeQuestion,
-    pub answer: String,
-    pub explanation: String,
-    pub basis: Vec<String>,
-    pub wrong_count: i32,
-    pub right_streak: i32,
-    pub last_wrong_at: chrono::DateTime<chrono::Utc>,
-}
-
 /// A practice question with its answer, for the offline practice pack (practice only: campaign
 /// answer keys never leave the server before they may).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -76,10 +61,7 @@ pub struct PracticePack {
     pub questions: Vec<PackQuestion>,
 }
 
-/// Right answers in a row that take a question out of the mistake book.
-pub(super) const CLEARS_AFTER: i32 = 2;
-
-fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuestion {
+pub(super) fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuestion {
     let options = options_shown(q, order);
     PracticeQuestion {
         id: format!("{}-{}", q.revision_id, order.code()),
@@ -91,7 +73,7 @@ fn practice_question(q: &IndexedQuestion, order: &Permutation) -> PracticeQuesti
     }
 }
 
-fn shuffled_order(q: &IndexedQuestion, rng: &mut ChaCha20Rng) -> Permutation {
+pub(super) fn shuffled_order(q: &IndexedQuestion, rng: &mut ChaCha20Rng) -> Permutation {
     let n = if q.kind == QuestionKind::Judge { 0 } else { q.options.len() };
     let mut order = Permutation::identity(n);
     shuffle(rng, &mut order.0);
@@ -185,65 +167,5 @@ impl Quiz {
             basis: q.basis.clone(),
             in_mistake_book: in_book,
         })
-    }
-
-    /// Updates the mistake book; returns whether the question is in it afterwards. Never fails
-    /// the answer that triggered it (the book is a study aid, not a record).
-    pub(super) async fn note_for_mistake_book(&self, user_id: i64, q: &IndexedQuestion, correct: bool) -> bool {
-        match self.update_mistake_book(user_id, q, correct).await {
-            Ok(in_book) => in_book,
-            Err(e) => {
-                tracing::warn!(error = %e, "mistake book not updated");
-                !correct
-            }
-        }
-    }
-
-    async fn update_mistake_book(&self, user_id: i64, q: &IndexedQuestion, correct: bool) -> Result<bool, DbErr> {
-        let note = MistakeNote {
-            user_id,
-            bank_key: q.bank_key.clone(),
-            key: q.key.clone(),
-            revision_id: q.revision_id,
-            correct,
-            at: self.now(),
-        };
-        note_mistakes(&self.db, std::slice::from_ref(&note)).await?;
-        let Some(identity) = question::Entity::find()
-            .filter(question::Column::BankKey.eq(q.bank_key.clone()))
-            .filter(question::Column::Key.eq(q.key.clone()))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(false);
-        };
-        Ok(mistake::Entity::find_by_id((user_id, identity.id)).one(&self.db).await?.is_some())
-    }
-
-    /// The caller's mistake book, most recent first, each with a fresh shuffle to practise on.
-    pub async fn mistakes(&self, user_id: i64) -> Result<Vec<Mistake>, QuizError> {
-        let rows = mistake::Entity::find()
-            .filter(mistake::Column::UserId.eq(user_id))
-            .order_by_desc(mistake::Column::LastWrongAt)
-            .all(&self.db)
-            .await?;
-        let questions = self.questions_for(rows.iter().map(|r| r.revision_id)).await?;
-        let mut rng = ChaCha20Rng::from_seed(super::draw::fresh_seed());
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                let q = questions.get(&row.revision_id)?;
-                let order = shuffled_order(q, &mut rng);
-                Some(Mistake {
-                    question: practice_question(q, &order),
-                    answer: order.shown_answer(&q.answer),
-                    explanation: q.explanation.clone(),
-                    basis: q.basis.clone(),
-                    wrong_count: row.wrong_count,
-                    right_streak: row.right_streak,
-                    last_wrong_at: row.last_wrong_at,
-                })
-            })
-            .collect())
     }
 }

@@ -11,8 +11,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::board::Board;
-use super::service::{LeaderboardEntry, Scores};
-use crate::quiz::Campaign;
+use super::{LeaderboardEntry, Scores, Scoring};
 
 /// How often a campaign's board is looked at: at most this many events per second.
 const POLL: Duration = Duration::from_millis(250);
@@ -39,7 +38,7 @@ pub struct LiveFeed {
 
 impl Scores {
     /// A receiver of the campaign's snapshots; starts the campaign's poller if none runs.
-    pub fn subscribe(&self, campaign: &Campaign) -> watch::Receiver<Snapshot> {
+    pub fn subscribe(&self, campaign: &Scoring) -> watch::Receiver<Snapshot> {
         let mut channels = self.feed().channels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(rx) = channels.get(&campaign.id)
             && rx.has_changed().is_ok()
@@ -52,7 +51,7 @@ impl Scores {
         rx
     }
 
-    async fn poll(self, campaign: Campaign, tx: watch::Sender<Snapshot>) {
+    async fn poll(self, campaign: Scoring, tx: watch::Sender<Snapshot>) {
         let mut last: Option<(Vec<LeaderboardEntry>, Vec<LeaderboardEntry>, u64)> = None;
         let mut seq = 0;
         loop {

@@ -1,268 +1,134 @@
-//! Live state outside SQL: throttling counters now, live scores and leaderboards later.
-//! Two interchangeable stores: Redis (shared by every pufa process) and an in-process one
-//! for a single machine without Redis. SQL stays the source of truth; nothing here is the
-//! only copy of anything a resident was told was saved.
+//! Scores: keeps the live boards in step with SQL, answers board reads, and rebuilds boards from
+//! SQL (the source of truth) whenever the live store lost them.
+//!
+//! - `board`: a resident's standing from their sessions (`Ranking`), and a board's order from SQL;
+//! - `writer`: what an answer and a finish change on the boards;
+//! - `rebuild`: boards rewritten from SQL (on demand, after a Redis loss, at start);
+//! - `reads`: board pages, ranks, "around me", region participation;
+//! - `regions`: what a region's participants and average score are;
+//! - `live`: the live stream of the top of the board;
+//! - `views`: what the API shows of all this.
 
 pub mod board;
 pub mod live;
-pub mod memory;
-mod ranked_set;
-pub mod redis;
-pub mod service;
+mod reads;
+mod rebuild;
+pub mod regions;
+mod views;
+mod writer;
 
-use crate::config::{LiveScoresMode, Settings};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
-pub use self::board::{Board, Entry};
-pub use self::memory::MemoryStore;
-pub use self::redis::{RedisConnection, RedisStore};
-pub use self::service::{Leaderboard, LeaderboardEntry, MyRank, RebuildReport, RegionLevel, RegionStat, Scores};
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use tokio::sync::mpsc;
+
+pub use self::board::{Board, Entry, FinishedSession, Ranking, board_order, entries_by_user, entry_from_sessions};
+use self::live::LiveFeed;
+pub use self::rebuild::finished_sessions;
+pub use self::views::{Leaderboard, LeaderboardEntry, MyRank, RebuildReport, RegionLevel, RegionStat};
+use self::writer::{LIVE_QUEUE, LiveJob};
+use crate::accounts::Regions;
+use crate::db::entity::user;
+use crate::store::{LiveError, LiveStore};
 
 #[derive(Debug, thiserror::Error)]
-pub enum LiveError {
-    #[error("redis: {0}")]
-    Redis(#[from] ::redis::RedisError),
+pub enum ScoresError {
+    #[error("live store: {0}")]
+    Live(#[from] LiveError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("no such region")]
+    UnknownRegion,
+    #[error("day must be YYYY-MM-DD or today")]
+    BadDay,
 }
 
-/// A fixed-window counter's state: hits so far and seconds until the window ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WindowCount {
-    pub hits: u32,
-    pub resets_in_secs: u64,
-}
-
-/// A change to one board for one user: a new entry, or removal (`None`).
+/// What scores need to know of a campaign: which boards are its, how a resident's attempts make
+/// one standing, and when it takes answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoardUpdate {
-    pub board: Board,
-    pub entry: Option<Entry>,
+pub struct Scoring {
+    pub id: i64,
+    pub slug: String,
+    pub ranking: Ranking,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
 }
 
-/// One `put`, for `put_many`.
-#[derive(Debug, Clone)]
-pub struct Put {
-    pub campaign: i64,
-    pub user: i64,
-    pub card: String,
-    pub updates: Vec<BoardUpdate>,
-}
-
-/// A board row as stored: rank (1-based), user, entry and the user's card (name, region).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ranked {
-    pub rank: u64,
-    pub user_id: i64,
-    pub entry: Entry,
-    pub card: Option<String>,
-}
-
-/// Leaderboards: sorted boards per campaign, exact order (see `board`), rank in O(log N).
-/// Implemented by Redis (shared by all pufa processes) and in-process (one machine).
-pub trait LiveScores: Send + Sync {
-    /// Applies one user's updates on several boards of a campaign atomically, in one round trip.
-    fn put(
-        &self,
-        campaign: i64,
-        user: i64,
-        card: &str,
-        updates: &[BoardUpdate],
-    ) -> impl Future<Output = Result<(), LiveError>> + Send;
-    /// Several `put`s in order; Redis sends them in one round trip (a pipeline).
-    fn put_many(&self, puts: &[Put]) -> impl Future<Output = Result<(), LiveError>> + Send {
-        async move {
-            for p in puts {
-                self.put(p.campaign, p.user, &p.card, &p.updates).await?;
-            }
-            Ok(())
-        }
-    }
-    /// Rows `offset..offset+limit` of a board, and how many entries it has.
-    fn page(
-        &self,
-        campaign: i64,
-        board: &Board,
-        offset: u64,
-        limit: u64,
-    ) -> impl Future<Output = Result<(Vec<Ranked>, u64), LiveError>> + Send;
-    /// A user's row on a board.
-    fn rank(
-        &self,
-        campaign: i64,
-        board: &Board,
-        user: i64,
-    ) -> impl Future<Output = Result<Option<Ranked>, LiveError>> + Send;
-    /// (entries, sum of points) of each board: participants and averages per region.
-    fn tallies(
-        &self,
-        campaign: i64,
-        boards: &[Board],
-    ) -> impl Future<Output = Result<Vec<(u64, i64)>, LiveError>> + Send;
-    /// Forgets every board of a campaign (before a rebuild).
-    fn clear(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
-    /// Notes that a rebuild of the campaign's boards is under way (for a while): other processes
-    /// sharing the store then take the boards for built and do not start a rebuild of their own,
-    /// whose clear would empty the boards under this one.
-    fn mark_rebuilding(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
-    /// Marks a campaign's boards as complete (after a rebuild); `is_built` reads it.
-    fn mark_built(&self, campaign: i64) -> impl Future<Output = Result<(), LiveError>> + Send;
-    fn is_built(&self, campaign: i64) -> impl Future<Output = Result<bool, LiveError>> + Send;
-}
-
-/// Counters that expire: the primitive behind login throttling.
-pub trait Counters: Send + Sync {
-    /// Adds one hit to `key`'s window (starting a window of `window_secs` if none is open).
-    fn hit(&self, key: &str, window_secs: u64) -> impl Future<Output = Result<WindowCount, LiveError>> + Send;
-    /// The window's state without adding to it.
-    fn peek(&self, key: &str) -> impl Future<Output = Result<WindowCount, LiveError>> + Send;
-    /// Closes the window (e.g. after a successful login).
-    fn reset(&self, key: &str) -> impl Future<Output = Result<(), LiveError>> + Send;
-}
-
-/// The store this process uses, chosen once at start.
 #[derive(Clone)]
-pub enum LiveStore {
-    Redis(RedisStore),
-    Memory(MemoryStore),
+pub struct Scores {
+    db: DatabaseConnection,
+    store: LiveStore,
+    regions: Regions,
+    /// Campaigns whose boards missed an update (live store unreachable): rebuilt when it returns.
+    dirty: Arc<Mutex<HashSet<i64>>>,
+    cards: Arc<Mutex<HashMap<i64, (String, String)>>>,
+    feed: LiveFeed,
+    live_answers: mpsc::Sender<LiveJob>,
+    /// Held by a rebuild. A rebuild clears the boards (and the built mark) first: the upkeep
+    /// must not take a rebuild in progress for lost boards and clear them again halfway.
+    rebuilding: Arc<tokio::sync::Mutex<()>>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("live_scores = \"redis\" but Redis at {url} does not answer: {source}")]
-pub struct RedisRequired {
-    url: String,
-    source: LiveError,
-}
+impl Scores {
+    /// Needs a Tokio runtime: it starts the live-board writer.
+    pub fn new(db: DatabaseConnection, store: LiveStore, regions: Regions) -> Self {
+        let (live_answers, rx) = mpsc::channel(LIVE_QUEUE);
+        let scores = Self {
+            db,
+            store,
+            regions,
+            dirty: Arc::default(),
+            cards: Arc::default(),
+            feed: LiveFeed::default(),
+            live_answers,
+            rebuilding: Arc::default(),
+        };
+        tokio::spawn(scores.clone().write_live_answers(rx));
+        scores
+    }
 
-impl LiveStore {
-    /// Picks the store for `settings.live_scores`; only `"redis"` refuses to start without Redis.
-    pub async fn for_settings(settings: &Settings) -> Result<Self, RedisRequired> {
-        let url = settings.redis_url.as_deref();
-        match (settings.live_scores, url) {
-            (LiveScoresMode::Memory, _) | (LiveScoresMode::Auto, None) => {
-                if settings.live_scores == LiveScoresMode::Auto {
-                    tracing::warn!("no redis_url set: live scores and throttling are kept IN THIS PROCESS only");
+    pub fn store(&self) -> &LiveStore {
+        &self.store
+    }
+
+    pub fn feed(&self) -> &LiveFeed {
+        &self.feed
+    }
+
+    /// (card, village code) of a user, cached: display names and regions rarely change.
+    async fn user_card(&self, user_id: i64) -> Result<(String, String), DbErr> {
+        if let Some(found) = self.cards.lock().unwrap_or_else(PoisonError::into_inner).get(&user_id) {
+            return Ok(found.clone());
+        }
+        let row = user::Entity::find_by_id(user_id).one(&self.db).await?;
+        let (name, region) = row.map_or_else(|| ("?".to_owned(), String::new()), |u| (u.display_name, u.region_code));
+        let value = (views::card(&name, &region), region);
+        let mut cache = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
+        cache.insert(user_id, value.clone());
+        Ok(value)
+    }
+
+    /// The regional boards a resident of `village` appears on (staff appear on none).
+    fn regional_boards(&self, village: &str) -> Vec<Board> {
+        match self.regions.get(village) {
+            Some(region) if region.level == crate::accounts::regions::Level::Village => {
+                let mut boards = vec![Board::Village(region.code.clone())];
+                if let Some(township) = region.parent {
+                    boards.push(Board::Township(township));
                 }
-                Ok(Self::Memory(MemoryStore::default()))
+                boards
             }
-            (mode, Some(url)) => match RedisStore::connect(url, &settings.redis_prefix).await {
-                Ok(store) => Ok(Self::Redis(store)),
-                Err(source) if mode == LiveScoresMode::Redis => Err(RedisRequired { url: url.to_owned(), source }),
-                Err(err) => {
-                    tracing::warn!(
-                        "Redis at {url} does not answer ({err}): live scores and throttling are kept IN THIS \
-                         PROCESS only; run a single pufa process, or set live_scores = \"redis\" to require Redis"
-                    );
-                    Ok(Self::Memory(MemoryStore::default()))
-                }
-            },
-            (LiveScoresMode::Redis, None) => unreachable!("settings validation requires redis_url in redis mode"),
+            _ => Vec::new(),
         }
     }
 
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Redis(_) => "redis",
-            Self::Memory(_) => "memory",
-        }
-    }
-
-    /// `Some(answers)` for Redis, `None` for the in-process store (nothing to reach).
-    pub async fn ping(&self) -> Option<bool> {
-        match self {
-            Self::Redis(store) => Some(store.ping().await),
-            Self::Memory(_) => None,
-        }
-    }
-}
-
-impl Counters for LiveStore {
-    async fn hit(&self, key: &str, window_secs: u64) -> Result<WindowCount, LiveError> {
-        match self {
-            Self::Redis(s) => s.hit(key, window_secs).await,
-            Self::Memory(s) => s.hit(key, window_secs).await,
-        }
-    }
-
-    async fn peek(&self, key: &str) -> Result<WindowCount, LiveError> {
-        match self {
-            Self::Redis(s) => s.peek(key).await,
-            Self::Memory(s) => s.peek(key).await,
-        }
-    }
-
-    async fn reset(&self, key: &str) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.reset(key).await,
-            Self::Memory(s) => s.reset(key).await,
-        }
-    }
-}
-
-impl LiveScores for LiveStore {
-    async fn put_many(&self, puts: &[Put]) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.put_many(puts).await,
-            Self::Memory(s) => s.put_many(puts).await,
-        }
-    }
-
-    async fn put(&self, campaign: i64, user: i64, card: &str, updates: &[BoardUpdate]) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.put(campaign, user, card, updates).await,
-            Self::Memory(s) => s.put(campaign, user, card, updates).await,
-        }
-    }
-
-    async fn page(
-        &self,
-        campaign: i64,
-        board: &Board,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<Ranked>, u64), LiveError> {
-        match self {
-            Self::Redis(s) => s.page(campaign, board, offset, limit).await,
-            Self::Memory(s) => s.page(campaign, board, offset, limit).await,
-        }
-    }
-
-    async fn rank(&self, campaign: i64, board: &Board, user: i64) -> Result<Option<Ranked>, LiveError> {
-        match self {
-            Self::Redis(s) => s.rank(campaign, board, user).await,
-            Self::Memory(s) => s.rank(campaign, board, user).await,
-        }
-    }
-
-    async fn tallies(&self, campaign: i64, boards: &[Board]) -> Result<Vec<(u64, i64)>, LiveError> {
-        match self {
-            Self::Redis(s) => s.tallies(campaign, boards).await,
-            Self::Memory(s) => s.tallies(campaign, boards).await,
-        }
-    }
-
-    async fn clear(&self, campaign: i64) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.clear(campaign).await,
-            Self::Memory(s) => s.clear(campaign).await,
-        }
-    }
-
-    async fn mark_rebuilding(&self, campaign: i64) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.mark_rebuilding(campaign).await,
-            Self::Memory(s) => s.mark_rebuilding(campaign).await,
-        }
-    }
-
-    async fn mark_built(&self, campaign: i64) -> Result<(), LiveError> {
-        match self {
-            Self::Redis(s) => s.mark_built(campaign).await,
-            Self::Memory(s) => s.mark_built(campaign).await,
-        }
-    }
-
-    async fn is_built(&self, campaign: i64) -> Result<bool, LiveError> {
-        match self {
-            Self::Redis(s) => s.is_built(campaign).await,
-            Self::Memory(s) => s.is_built(campaign).await,
-        }
+    fn note_failure(&self, campaign: i64, err: &dyn std::fmt::Display) {
+        tracing::warn!(campaign, error = %err, "live boards missed an update; they will be rebuilt from SQL");
+        self.dirty.lock().unwrap_or_else(PoisonError::into_inner).insert(campaign);
     }
 }

@@ -32,7 +32,7 @@ pub enum Live {
 pub struct TestApp {
     pub client: Client,
     /// The app's clock: frozen at start, moved by tests.
-    pub clock: pufa::quiz::ManualClock,
+    pub clock: pufa::clock::ManualClock,
     pub sql: Sql,
     pub live: Live,
     _dir: tempfile::TempDir,
@@ -156,7 +156,7 @@ impl TestApp {
             .merge(("regions_file", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank/regions.toml")))
             .merge(("question_bank_dir", concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank")))
             .merge(("log_level", "off"));
-        let clock = pufa::quiz::ManualClock::new(chrono::Utc::now());
+        let clock = pufa::clock::ManualClock::new(chrono::Utc::now());
         let rocket = pufa::rocket_with_clock(tweak(figment), std::sync::Arc::new(clock.clone()));
         let client = if keep_cookies { Client::tracked(rocket).await } else { Client::untracked(rocket).await };
         let client = client.expect("pufa starts");
@@ -236,7 +236,7 @@ async fn ping_redis() -> redis::RedisResult<()> {
 
 /// Connects to every node of the cluster at `url` (comma-separated nodes) and PINGs the masters.
 async fn ping_redis_cluster(url: &str) -> redis::RedisResult<()> {
-    let mut conn = tokio::time::timeout(std::time::Duration::from_secs(5), pufa::scores::RedisConnection::connect(url))
+    let mut conn = tokio::time::timeout(std::time::Duration::from_secs(5), pufa::store::RedisConnection::connect(url))
         .await
         .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "timed out")))??;
     if !conn.is_cluster() {

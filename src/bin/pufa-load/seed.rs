@@ -251,21 +251,12 @@ pub async fn verify(args: VerifyArgs) -> Result<bool, Error> {
     let mut span: Option<(chrono::DateTime<Utc>, chrono::DateTime<Utc>, u64)> = None;
     if let Some(path) = &args.from_json {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let answers_ok = report.get("answers_ok").and_then(serde_json::Value::as_u64);
-        let answers_ok = answers_ok.ok_or_else(|| format!("{}: no answers_ok field", path.display()))?;
-        expect = Some(expect.map_or(answers_ok, |e| e.max(answers_ok)));
-        let time = |key: &str| {
-            report
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        if let (Some(from), Some(to), Some(all)) =
-            (time("run_started_at"), time("run_ended_at"), report.get("answers_ok_all").and_then(|v| v.as_u64()))
-        {
-            span = Some((from, to, all));
+        let report: crate::run::RunReport =
+            serde_json::from_str(&text).map_err(|e| format!("{}: not a run report: {e}", path.display()))?;
+        expect = Some(expect.map_or(report.answers_ok, |e| e.max(report.answers_ok)));
+        let time = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc));
+        if let (Some(from), Some(to)) = (time(&report.run_started_at), time(&report.run_ended_at)) {
+            span = Some((from, to, report.answers_ok_all));
         }
     }
     if expect.is_none() && args.ack_log.is_empty() {

@@ -1,4 +1,4 @@
-//! The verifiable prize draw. When a campaign is published pufa fixes a secret seed and publishes
+//! The verifiable prize draw's mathematics. When a campaign is published pufa fixes a secret seed and publishes
 //! its commitment, SHA-256 of the seed's hex text. After the campaign closes the draw runs once:
 //! the eligible list is put in a canonical order (ascending user id), and winners are picked by a
 //! partial Fisher–Yates shuffle driven by ChaCha20 seeded with the seed. The seed, the eligible list
@@ -8,17 +8,16 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A fresh secret seed (hex) and its public commitment.
 pub fn new_commitment() -> (String, String) {
-    let seed = crate::accounts::hex_digest(&rand::random::<[u8; 32]>());
+    let seed = crate::digest::hex(&rand::random::<[u8; 32]>());
     let commitment = commitment_of(&seed);
     (seed, commitment)
 }
 
 pub fn commitment_of(seed_hex: &str) -> String {
-    crate::accounts::hex_digest(&Sha256::digest(seed_hex.as_bytes()))
+    crate::digest::sha256_hex(seed_hex.as_bytes())
 }
 
 /// One eligible participant as the public sees them.
@@ -61,7 +60,7 @@ pub struct DayDraw {
 
 /// The seed of one day's lottery: SHA-256 of `"{seed}:{day}"`, hex.
 pub fn day_seed(seed_hex: &str, day: &str) -> String {
-    crate::accounts::hex_digest(&Sha256::digest(format!("{seed_hex}:{day}").as_bytes()))
+    crate::digest::sha256_hex(format!("{seed_hex}:{day}").as_bytes())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,7 +77,7 @@ pub enum VerifyError {
 
 /// Picks `count` of `eligible` (canonical order) with ChaCha20 seeded by `seed`: for lottery draws.
 pub fn pick_winners(seed_hex: &str, eligible: &[i64], count: usize) -> Option<Vec<i64>> {
-    let seed = crate::quiz::draw::seed_from_hex(seed_hex)?;
+    let seed = crate::digest::bytes32_from_hex(seed_hex)?;
     let mut rng = ChaCha20Rng::from_seed(seed);
     let mut pool = eligible.to_vec();
     let k = count.min(pool.len());
