@@ -91,6 +91,10 @@ async fn every_operation_documents_its_parameters_errors_and_auth() {
         if needs_token {
             assert!(responses.contains_key("401"), "{what}: needs a token but documents no 401");
         }
+        // Every API operation may meet a database or live store that is away.
+        if path.starts_with("/api/v1/") {
+            assert!(responses.contains_key("503"), "{what}: documents no 503");
+        }
         // A JSON body can be malformed, too large or of the wrong shape.
         if op["requestBody"]["content"].get("application/json").is_some() {
             for status in ["400", "413", "422"] {

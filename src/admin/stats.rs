@@ -14,15 +14,19 @@ use crate::accounts::Regions;
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{question_revision, quiz_session, session_question, user};
 use crate::quiz::{Campaign, Permutation};
+use crate::scores::regions::{average_score, participation_rate};
+use crate::scores::{FinishedSession, entries_by_user};
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RegionParticipation {
     pub code: String,
     pub name: String,
+    /// Residents of the region with a finished attempt (see `scores::regions`).
     pub participants: u64,
     pub residents: u32,
     #[schema(required = true)]
     pub participation_rate: Option<f64>,
+    /// The mean of the participants' standings (best attempt, or the total under `ranking: total`).
     #[schema(required = true)]
     pub average_best_score: Option<f64>,
 }
@@ -156,10 +160,9 @@ pub async fn campaign_stats(
         .map(|q| (q.revision_id, q))
         .collect();
 
-    // Scores and participation.
+    // Scores and participation (a region's figures by the one definition in `scores::regions`).
     let max_score = campaign.max_score();
     let mut histogram = vec![0u64; 10];
-    let mut best: HashMap<i64, i32> = HashMap::new();
     for s in &finished {
         let bucket = if max_score == 0 {
             0
@@ -167,9 +170,19 @@ pub async fn campaign_stats(
             (u64::try_from(s.score).unwrap_or(0) * 10 / u64::from(max_score)).min(9) as usize
         };
         histogram[bucket] += 1;
-        let slot = best.entry(s.user_id).or_insert(s.score);
-        *slot = (*slot).max(s.score);
     }
+    let finished_rows: Vec<FinishedSession> = finished
+        .iter()
+        .filter_map(|s| {
+            Some(FinishedSession {
+                user_id: s.user_id,
+                score: s.score,
+                duration_ms: s.duration_ms.unwrap_or(0),
+                finished_at: s.finished_at?,
+            })
+        })
+        .collect();
+    let standings = entries_by_user(campaign.ranking, finished_rows.iter());
     let village_of = |user_id: &i64| users.get(user_id).map(|u| u.region_code.clone()).unwrap_or_default();
     let township_of = |village: &str| regions.get(village).and_then(|r| r.parent).unwrap_or_default();
     let participation = |level_village: bool| -> Vec<RegionParticipation> {
@@ -183,15 +196,15 @@ pub async fn campaign_stats(
                     let village = village_of(user);
                     if level_village { village == region.code } else { township_of(&village) == region.code }
                 };
-                let members: Vec<&i64> = user_ids.iter().filter(|u| in_region(u)).collect();
-                let bests: Vec<i32> = members.iter().filter_map(|u| best.get(*u).copied()).collect();
+                let points: Vec<i64> =
+                    standings.iter().filter(|(user, _)| in_region(user)).map(|(_, entry)| entry.points).collect();
+                let participants = points.len() as u64;
                 RegionParticipation {
-                    participation_rate: ratio(members.len() as u64, u64::from(region.residents)),
-                    average_best_score: (!bests.is_empty())
-                        .then(|| ((f64::from(bests.iter().sum::<i32>()) / bests.len() as f64) * 10.0).round() / 10.0),
+                    participation_rate: participation_rate(participants, region.residents),
+                    average_best_score: average_score(participants, points.iter().sum()),
                     code: region.code,
                     name: region.name,
-                    participants: members.len() as u64,
+                    participants,
                     residents: region.residents,
                 }
             })

@@ -160,8 +160,6 @@ async fn login(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "signed out"),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/auth/logout")]
@@ -184,8 +182,6 @@ async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the signed-in user (phone masked)", body = UserView),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/me")]

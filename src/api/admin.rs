@@ -52,10 +52,7 @@ impl From<AdminError> for ApiError {
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 200, description = "the statistics", body = CampaignStats),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/campaigns/<slug>/stats")]
@@ -87,10 +84,7 @@ fn attachment(name: &str) -> Header<'static> {
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 200, description = "CSV, UTF-8 with BOM", body = String, content_type = "text/csv", headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-….csv\""))),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/campaigns/<slug>/stats.csv")]
@@ -108,10 +102,7 @@ async fn stats_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResul
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 200, description = "CSV, UTF-8 with BOM: rank, name, phone, region, score, duration, finished_at", body = String, content_type = "text/csv", headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-….csv\""))),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/campaigns/<slug>/results.csv")]
@@ -142,11 +133,8 @@ async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiRes
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 200, description = "the draw", body = DrawRecord),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
         (status = 409, description = "`campaign_still_open`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/campaigns/<slug>/draw")]
@@ -163,7 +151,6 @@ async fn run_draw(slug: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<
     responses(
         (status = 200, description = "the public record", body = PublicDraw),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/campaigns/<slug>/draw")]
@@ -183,9 +170,6 @@ async fn public_draw(slug: &str, ops: &State<AdminOps>) -> ApiResult<Json<Public
     ),
     responses(
         (status = 200, description = "the entries", body = Vec<AuditEntry>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/audit?<offset>&<limit>")]
@@ -211,9 +195,6 @@ async fn audit_log(
     ),
     responses(
         (status = 200, description = "the accounts (phones in full)", body = Vec<AccountView>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/users?<q>&<offset>&<limit>")]
@@ -247,10 +228,7 @@ struct NewPassword {
     params(("id" = i64, Path, description = "the user id", example = 2)),
     responses(
         (status = 200, description = "the new password", body = NewPassword),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/users/<id>/password-reset")]
@@ -268,10 +246,7 @@ async fn reset_password(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiRes
     params(("id" = i64, Path, description = "the user id", example = 2)),
     responses(
         (status = 204, description = "done"),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/users/<id>/disable")]
@@ -289,10 +264,7 @@ async fn disable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResul
     params(("id" = i64, Path, description = "the user id", example = 2)),
     responses(
         (status = 204, description = "done"),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/users/<id>/enable")]
@@ -310,10 +282,7 @@ async fn enable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult
     params(("id" = i64, Path, description = "the user id", example = 2)),
     responses(
         (status = 204, description = "done"),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/users/<id>/promote")]

@@ -85,11 +85,8 @@ impl<'r> FromData<'r> for Upload {
     responses(
         (status = 200, description = "imported (or, with dry_run, checked)", body = ImportReport),
         (status = 400, description = "`bad_upload`: the body could not be read", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `upload_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_bank` with every `problem`; nothing was changed", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/banks?<format>&<dry_run>&<bank>&<title>", data = "<file>")]
@@ -121,9 +118,6 @@ async fn upload_bank(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the banks", body = Vec<BankSummary>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/banks")]
@@ -146,11 +140,8 @@ async fn list_banks(_admin: Admin, banks: &State<Banks>) -> ApiResult<Json<Vec<B
     ),
     responses(
         (status = 200, description = "the questions", body = Vec<AdminQuestion>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such bank", body = ErrorBody),
         (status = 422, description = "`invalid_query`: an unknown `kind`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/banks/<key>/questions?<category>&<kind>&<offset>&<limit>")]
@@ -186,10 +177,7 @@ async fn list_questions(
     ),
     responses(
         (status = 200, description = "the revisions", body = Vec<AdminQuestion>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such question", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/banks/<key>/questions/<question>/revisions")]

@@ -78,7 +78,7 @@ pub fn routes() -> Vec<rocket::Route> {
         crate::prize::draw::Eligible,
         crate::prize::draw::DayDraw,
     )),
-    modifiers(&BearerToken, &Links),
+    modifiers(&BearerToken, &SharedResponses, &Links),
     tags(
         (name = "system", description = "liveness, readiness, metrics, this document"),
         (name = "accounts", description = "registration, sign-in, the region tree"),
@@ -109,6 +109,51 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers many operations share, written once here instead of on every route: 401 on every
+/// operation that needs a token, 403 on every staff operation, 503 on every /api/v1 operation
+/// (the database or Redis away, or sign-ins overloaded; `Retry-After` says when to try again).
+/// A route's own description of one of these statuses is kept.
+struct SharedResponses;
+
+impl SharedResponses {
+    fn error(description: &str) -> RefOr<utoipa::openapi::Response> {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+    }
+}
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                // A token is required unless an empty requirement (`()`) makes it optional.
+                let requirements: Vec<serde_json::Value> =
+                    operation.security.iter().flatten().map(|r| serde_json::to_value(r).unwrap_or_default()).collect();
+                let needs_token = !requirements.is_empty()
+                    && !requirements.iter().any(|r| r.as_object().is_some_and(serde_json::Map::is_empty));
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| Self::error(description));
+                };
+                if needs_token {
+                    add("401", "`unauthorized`: no valid token");
+                }
+                if path.starts_with("/api/v1/admin/") {
+                    add("403", "`forbidden`: staff only, or not this staff role");
+                }
+                if path.starts_with("/api/v1/") {
+                    add(
+                        "503",
+                        "`unavailable`: the database or the live store is unreachable; try again after `Retry-After`",
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -89,12 +89,9 @@ impl From<QuizError> for ApiError {
     responses(
         (status = 201, description = "created", body = CampaignView),
         (status = 400, description = "`malformed_json`: not JSON, or empty", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 409, description = "`slug_taken`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `json_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_campaign` (e.g. quotas ask more questions than the banks hold) or `invalid_body`, with `fields`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/admin/campaigns", data = "<body>")]
@@ -117,12 +114,9 @@ async fn create_campaign(
     responses(
         (status = 200, description = "saved", body = CampaignView),
         (status = 400, description = "`malformed_json`: not JSON, or empty", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `json_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_campaign` or `invalid_body`, with `fields`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[put("/admin/campaigns/<slug>", data = "<body>")]
@@ -143,9 +137,6 @@ async fn update_campaign(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the campaigns", body = Vec<CampaignView>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/admin/campaigns")]
@@ -160,7 +151,6 @@ async fn list_all_campaigns(_admin: Admin, quiz: &State<Quiz>) -> ApiResult<Json
     tag = "campaigns",
     responses(
         (status = 200, description = "the published campaigns", body = Vec<CampaignView>),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/campaigns")]
@@ -178,7 +168,6 @@ async fn list_campaigns(quiz: &State<Quiz>) -> ApiResult<Json<Vec<CampaignView>>
     responses(
         (status = 200, description = "the campaign", body = CampaignView),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/campaigns/<slug>", rank = 2)]
@@ -195,11 +184,9 @@ async fn get_campaign(slug: &str, user: Option<User>, quiz: &State<Quiz>) -> Api
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 201, description = "the new session", body = SessionView),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
         (status = 403, description = "`campaign_not_open`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
         (status = 409, description = "`attempt_limit_reached`, `session_in_progress` (with its `session_id`) or `not_enough_questions`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/campaigns/<slug>/sessions")]
@@ -216,9 +203,7 @@ async fn start_session(slug: &str, user: User, quiz: &State<Quiz>) -> ApiResult<
     params(("id" = String, Path, description = "the session id, from `POST /api/v1/campaigns/{slug}/sessions`")),
     responses(
         (status = 200, description = "the session", body = SessionView),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
         (status = 404, description = "`not_found`: no such session of the caller", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/sessions/<id>")]
@@ -247,7 +232,6 @@ struct AnswerRequest {
     responses(
         (status = 200, description = "accepted (`correct`, `answer`, `explanation`, `basis` only with reveal after_each)", body = AnswerOutcome),
         (status = 400, description = "`malformed_json`: not JSON, or empty", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
         (status = 404, description = "`not_found`: no such session of the caller, or no such position", body = ErrorBody),
         (status = 409, description = "`already_answered` with another choice, or `session_finished`", body = ErrorBody),
         (status = 410, description = "`session_expired`: the time is up", body = ErrorBody),
@@ -255,7 +239,6 @@ struct AnswerRequest {
         (status = 422, description = "`invalid_choice` or `invalid_body`, with `fields`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`: answers are coming too fast", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds"))),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[put("/sessions/<id>/answers/<position>", data = "<body>")]
@@ -280,9 +263,7 @@ async fn submit_answer(
     params(("id" = String, Path, description = "the session id, from `POST /api/v1/campaigns/{slug}/sessions`")),
     responses(
         (status = 200, description = "the result", body = SessionResult),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
         (status = 404, description = "`not_found`: no such session of the caller", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/sessions/<id>/finish")]
@@ -350,7 +331,6 @@ struct PracticeAnswerRequest {
         (status = 404, description = "`not_found`: no such question", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `json_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_choice` or `invalid_body`, with `fields`", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[post("/practice/answers", data = "<body>")]
@@ -386,8 +366,6 @@ fn daily(quiz: &State<Quiz>) -> ApiResult<Json<DailyQuestion>> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the mistake book", body = Vec<Mistake>),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/me/mistakes")]

@@ -85,7 +85,6 @@ async fn leaderboard(
     ),
     responses(
         (status = 200, description = "the rows around the caller", body = Leaderboard),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
         (status = 422, description = "`unknown_region` or `invalid_query` (a bad `day`), with `fields`", body = ErrorBody),
         (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
@@ -172,7 +171,6 @@ fn snapshot_json() -> utoipa::openapi::Object {
     responses(
         (status = 200, description = "a stream of `board` events (the current snapshot first, then one per change) and heartbeat comments", body = BoardEvent, content_type = "text/event-stream"),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is unreachable", body = ErrorBody),
     )
 )]
 #[get("/campaigns/<slug>/live")]
@@ -203,8 +201,6 @@ async fn live(slug: &str, quiz: &State<Quiz>, mut shutdown: Shutdown) -> ApiResu
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
     responses(
         (status = 200, description = "rebuilt", body = RebuildReport),
-        (status = 401, description = "`unauthorized`: no valid token", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
         (status = 404, description = "`not_found`: no such published campaign", body = ErrorBody),
         (status = 503, description = "`unavailable`: the leaderboard store or the database is unreachable", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds"))),
