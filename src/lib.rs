@@ -65,7 +65,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
             "/",
             rocket::fs::FileServer::new(static_dir, rocket::fs::Options::Index | rocket::fs::Options::Missing).rank(20),
         )
-        .attach(api::static_files::StaticDelivery)
+        .attach(api::static_files::StaticDelivery::default())
         .attach(
             rocket::shield::Shield::default()
                 .enable(rocket::shield::Frame::Deny)

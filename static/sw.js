@@ -1,27 +1,52 @@
-// Service worker: the app shell works offline; API answers are never cached here (campaign
-// answer keys must never sit in a cache). The offline practice pack lives in localStorage.
-const SHELL = 'pufa-shell-v3';
-const FILES = ['/', '/index.html', '/app.js?v=2', '/style.css?v=3', '/offline.html', '/manifest.webmanifest',
-  '/icons/icon-192.png', '/icons/icon-512.png'];
+// Service worker: the resident app works offline. One version constant names the cache; a new
+// version replaces the old cache whole. API answers are never cached here (campaign answer keys
+// must never sit in a cache), nor are staff pages. The offline practice pack lives in localStorage.
+const VERSION = 'pufa-app-v5';
+const APP = [
+  '/', '/offline.html', '/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png',
+  '/css/base.css', '/css/app.css',
+  '/lib/dom.js', '/lib/api.js', '/lib/auth.js', '/lib/router.js', '/lib/messages.js',
+  '/app/main.js', '/app/parts/offline.js', '/app/parts/question.js', '/app/parts/speech.js', '/app/parts/time.js',
+  '/app/views/home.js', '/app/views/login.js', '/app/views/register.js', '/app/views/me.js',
+  '/app/views/campaign.js', '/app/views/quiz.js', '/app/views/result.js', '/app/views/board.js',
+  '/app/views/practice.js', '/app/views/daily.js', '/app/views/mistakes.js',
+];
+
+const neverCached = (path) => path.startsWith('/api/') || path.startsWith('/admin') || path === '/css/admin.css';
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL).then(c => c.addAll(FILES)).then(() => self.skipWaiting()));
+  // The server answers unchanged files with 304 (ETag), so what the page already loaded is not
+  // downloaded again.
+  event.waitUntil(caches.open(VERSION).then(c => c.addAll(APP.map(u => new Request(u, { cache: 'no-cache' }))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(caches.keys()
-    .then(keys => Promise.all(keys.filter(k => k !== SHELL).map(k => caches.delete(k))))
+    .then(keys => Promise.all(keys.filter(k => k !== VERSION).map(k => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  if (event.request.method !== 'GET' || url.origin !== location.origin || neverCached(url.pathname)) return;
   if (event.request.mode === 'navigate') {
-    // Pages: the network first (fresh app), the cached shell when offline.
+    // Pages: the network first (a fresh app), the cached shell when offline.
     event.respondWith(fetch(event.request).catch(() =>
-      caches.match('/index.html').then(r => r || caches.match('/offline.html'))));
+      caches.match('/').then(r => r || caches.match('/offline.html'))));
     return;
   }
-  event.respondWith(caches.match(event.request).then(hit => hit || fetch(event.request)));
+  // Files: from the cache at once; refreshed in the background (a 304 when unchanged).
+  event.respondWith(caches.open(VERSION).then(async (cache) => {
+    const hit = await cache.match(event.request, { ignoreSearch: true });
+    const fresh = fetch(event.request).then((res) => {
+      if (res.ok) cache.put(event.request, res.clone());
+      return res;
+    });
+    if (hit) {
+      event.waitUntil(fresh.catch(() => {}));
+      return hit;
+    }
+    return fresh;
+  }));
 });

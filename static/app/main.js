@@ -1,0 +1,52 @@
+// 普法答题: the resident app. Plain ES modules, no build step; each screen is a file of its own in
+// views/, loaded the first time it is visited. Server data reaches the page as text only.
+
+import { whenSignedOut } from '../lib/api.js';
+import { box, show } from '../lib/dom.js';
+import { messageOf } from '../lib/messages.js';
+import { router } from '../lib/router.js';
+import { syncQueue } from './parts/offline.js';
+
+const root = document.getElementById('app');
+
+const screens = [
+  [/^#\/?$/, () => import('./views/home.js')],
+  [/^#\/login$/, () => import('./views/login.js')],
+  [/^#\/register$/, () => import('./views/register.js')],
+  [/^#\/me$/, () => import('./views/me.js')],
+  [/^#\/c\/([^/]+)$/, () => import('./views/campaign.js')],
+  [/^#\/s\/([0-9a-f]{32})$/, () => import('./views/quiz.js')],
+  [/^#\/b\/([^/]+)$/, () => import('./views/board.js')],
+  [/^#\/practice$/, () => import('./views/practice.js')],
+  [/^#\/daily$/, () => import('./views/daily.js')],
+  [/^#\/mistakes$/, () => import('./views/mistakes.js')],
+];
+
+const app = router(root, screens, {
+  onRoute: (hash) => {
+    document.querySelectorAll('#tabs a').forEach(a => {
+      const on = a.getAttribute('href') === hash || (a.getAttribute('href') === '#/' && /^#\/(c|s|b)\//.test(hash));
+      a.classList.toggle('on', on);
+      if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
+  },
+  onError: (ctx, e) => show(ctx.root, box('error', e?.code === 'offline'
+    ? '网络不通。可以去“练习”用离线练习包。' : messageOf(e))),
+});
+whenSignedOut(() => { if (!/^#\/(login|register)/.test(location.hash)) location.hash = '#/login'; });
+
+function setLarge(on) {
+  document.documentElement.classList.toggle('large', on);
+  document.getElementById('large').setAttribute('aria-pressed', String(on));
+  localStorage.setItem('pufa.large', on ? '1' : '');
+}
+document.getElementById('large').addEventListener('click', () => setLarge(!document.documentElement.classList.contains('large')));
+setLarge(localStorage.getItem('pufa.large') === '1');
+
+const net = document.getElementById('net');
+const online = () => { net.hidden = navigator.onLine; if (navigator.onLine) syncQueue(); };
+addEventListener('online', online);
+addEventListener('offline', online);
+online();
+app.start();
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
