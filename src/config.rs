@@ -31,6 +31,8 @@ struct RawSettings {
     json_limit_bytes: u64,
     upload_limit_bytes: u64,
     answer_grace_secs: u32,
+    organiser_name: String,
+    organiser_contact: String,
 }
 
 /// Settings after validation: every field is usable as it is.
@@ -56,6 +58,10 @@ pub struct Settings {
     pub json_limit_bytes: u64,
     pub upload_limit_bytes: u64,
     pub answer_grace_secs: u32,
+    /// Who runs the quiz and keeps residents' data: shown in the privacy notice.
+    pub organiser_name: String,
+    /// How residents reach the organiser (a phone or an address), shown in the privacy notice.
+    pub organiser_contact: String,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -92,6 +98,8 @@ password_hash_concurrency = 0
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
 answer_grace_secs = 5
+organiser_name = "乌拉特中旗司法局"
+organiser_contact = "12348公共法律服务热线"
 static_dir = "static"
 "#;
 
@@ -178,6 +186,11 @@ impl RawSettings {
         if !(1024..=256 * 1024 * 1024).contains(&self.upload_limit_bytes) {
             return Err(ConfigError::new("upload_limit_bytes", "must be between 1 KiB and 256 MiB"));
         }
+        for (key, value) in [("organiser_name", &self.organiser_name), ("organiser_contact", &self.organiser_contact)] {
+            if !(1..=100).contains(&value.trim().chars().count()) {
+                return Err(ConfigError::new(key, "1 to 100 characters"));
+            }
+        }
         if self.answer_grace_secs > 120 {
             return Err(ConfigError::new("answer_grace_secs", "at most 120 seconds"));
         }
@@ -204,6 +217,8 @@ impl RawSettings {
             json_limit_bytes: self.json_limit_bytes,
             upload_limit_bytes: self.upload_limit_bytes,
             answer_grace_secs: self.answer_grace_secs,
+            organiser_name: self.organiser_name.trim().to_owned(),
+            organiser_contact: self.organiser_contact.trim().to_owned(),
         })
     }
 }

@@ -7,7 +7,9 @@ use rocket::http::{ContentType, Header, Method, Status};
 use serde_json::json;
 
 fn register_body(phone: serde_json::Value, password: serde_json::Value, name: serde_json::Value) -> Vec<u8> {
-    json!({"phone": phone, "password": password, "display_name": name, "region_code": VILLAGE}).to_string().into_bytes()
+    json!({"phone": phone, "password": password, "display_name": name, "region_code": VILLAGE, "consent": true})
+        .to_string()
+        .into_bytes()
 }
 
 /// One malformed request and what it must get.
@@ -395,7 +397,7 @@ async fn reloading_regions_never_loses_a_residents_village() {
     let late = app
         .post(
             "/api/v1/auth/register",
-            json!({"phone": "13800000078", "password": "password-1", "display_name": "x", "region_code": VILLAGE}),
+            json!({"phone": "13800000078", "password": "password-1", "display_name": "x", "region_code": VILLAGE, "consent": true}),
             None,
         )
         .await;
