@@ -260,7 +260,7 @@ async fn fifty_malformed_requests_each_get_their_documented_json_error() {
         case("logout without a token", Post, "/api/v1/auth/logout", "", unauth, "unauthorized"),
         case("unknown API route", Get, "/api/v1/nope", "", missing, "not_found"),
         case("unknown API version", Get, "/api/v2/me", "", missing, "not_found"),
-        case("wrong method on me", Delete, "/api/v1/me", "", missing, "not_found"),
+        case("wrong method on me", Put, "/api/v1/me", "", missing, "not_found"),
         case("GET on register", Get, register, "", missing, "not_found"),
         case("PUT on login", Put, login, r#"{"phone":"13812345678","password":"x"}"#, missing, "not_found"),
         case("unknown route with 10 MB", Post, "/api/v1/upload-everything", huge, missing, "not_found"),

@@ -344,8 +344,8 @@ async fn practice_answer(
     )
 )]
 #[get("/daily")]
-fn daily(quiz: &State<Quiz>) -> ApiResult<Json<DailyQuestion>> {
-    Ok(Json(quiz.daily()?))
+async fn daily(user: Option<User>, quiz: &State<Quiz>) -> ApiResult<Json<DailyQuestion>> {
+    Ok(Json(quiz.daily(user.map(|u| u.0.id)).await?))
 }
 
 /// The caller's mistake book.
