@@ -48,7 +48,7 @@ fn authed(what: &'static str, method: Method, path: &str, auth: &str) -> Case {
 
 #[rocket::async_test]
 async fn fifty_malformed_requests_each_get_their_documented_json_error() {
-    use Method::{Delete, Get, Post, Put};
+    use Method::{Get, Post, Put};
     let app = TestApp::plain().await;
     let register = "/api/v1/auth/register";
     let login = "/api/v1/auth/login";
