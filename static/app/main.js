@@ -6,6 +6,8 @@ import { box, show } from '../lib/dom.js';
 import { messageOf } from '../lib/messages.js';
 import { router } from '../lib/router.js';
 import { syncQueue } from './parts/offline.js';
+import { watchRunning } from './parts/running.js';
+import { apply, settings } from './parts/settings.js';
 
 const root = document.getElementById('app');
 
@@ -20,6 +22,7 @@ const screens = [
   [/^#\/practice$/, () => import('./views/practice.js')],
   [/^#\/daily$/, () => import('./views/daily.js')],
   [/^#\/mistakes$/, () => import('./views/mistakes.js')],
+  [/^#\/privacy$/, () => import('./views/privacy.js')],
 ];
 
 const app = router(root, screens, {
@@ -35,13 +38,9 @@ const app = router(root, screens, {
 });
 whenSignedOut(() => { if (!/^#\/(login|register)/.test(location.hash)) location.hash = '#/login'; });
 
-function setLarge(on) {
-  document.documentElement.classList.toggle('large', on);
-  document.getElementById('large').setAttribute('aria-pressed', String(on));
-  localStorage.setItem('pufa.large', on ? '1' : '');
-}
-document.getElementById('large').addEventListener('click', () => setLarge(!document.documentElement.classList.contains('large')));
-setLarge(localStorage.getItem('pufa.large') === '1');
+document.getElementById('large').addEventListener('click', () => { settings.large = !settings.large; apply(); });
+apply();
+watchRunning(document.getElementById('banner'));
 
 const net = document.getElementById('net');
 const online = () => { net.hidden = navigator.onLine; if (navigator.onLine) syncQueue(); };

@@ -29,6 +29,9 @@ export async function api(method, path, body, { retries = 0, raw = false, conten
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = raw ? (contentType || 'application/octet-stream') : 'application/json';
   for (let attempt = 0; ; attempt++) {
+    // The phone knows it has no network: say so at once instead of waiting for a timeout.
+    if (!navigator.onLine && attempt >= retries) throw new ApiError(0, { error: { code: 'offline', message: '' } });
+    if (!navigator.onLine) { await new Promise(r => setTimeout(r, Math.min(8000, 500 * 2 ** attempt))); continue; }
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
