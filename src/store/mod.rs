@@ -156,8 +156,10 @@ impl LiveStore {
                 Err(source) if mode == StoreMode::Redis => Err(RedisRequired { url: url.to_owned(), source }),
                 Err(err) => {
                     tracing::warn!(
-                        "Redis at {url} does not answer ({err}): live scores and throttling are kept IN THIS \
-                         PROCESS only; run a single pufa process, or set live_scores = \"redis\" to require Redis"
+                        "Redis at {url} does not answer ({err}). pufa runs on this one machine with \
+                         leaderboards and sign-in limits kept in this process (fine for a single server; \
+                         they are rebuilt from SQL at every start). To use Redis, start it (redis-server) and \
+                         restart pufa; to refuse to start without it, set PUFA_LIVE_SCORES=redis."
                     );
                     Ok(Self::Memory(MemoryStore::default()))
                 }
