@@ -75,6 +75,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         )
         .attach(api::headers::ContentSecurityPolicy)
         .attach(api::headers::NoStore)
+        .attach(api::compression::JsonCompression)
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {

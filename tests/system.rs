@@ -487,3 +487,24 @@ async fn hostile_text_is_stored_and_shown_as_plain_text() {
     let search = app.get("/api/v1/regions", None).await;
     assert_eq!(search.status, Status::Ok);
 }
+
+#[rocket::async_test]
+async fn large_json_answers_travel_gzipped_and_small_ones_as_they_are() {
+    use std::io::Read;
+    let app = TestApp::plain().await;
+    let token = app.register("13800000091", "password-1").await;
+    let session = app.post("/api/v1/campaigns/2023-civil-code-month/sessions", json!(null), Some(&token)).await;
+    let id = session.body["id"].as_str().expect("id").to_owned();
+    let gzip = Header::new("Accept-Encoding", "gzip, deflate, br");
+    let res =
+        app.client.get(format!("/api/v1/sessions/{id}")).header(bearer(&token)).header(gzip.clone()).dispatch().await;
+    assert_eq!(res.headers().get_one("Content-Encoding"), Some("gzip"));
+    let bytes = res.into_bytes().await.expect("body");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gzip");
+    let view: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(view["id"], id.as_str());
+    assert!(bytes.len() * 4 < text.len() * 3, "{} bytes for {} of JSON", bytes.len(), text.len());
+    let small = app.client.get("/api/v1/me").header(bearer(&token)).header(gzip).dispatch().await;
+    assert_eq!(small.headers().get_one("Content-Encoding"), None, "a small answer is not worth compressing");
+}

@@ -87,8 +87,19 @@ async function phonePage({ size = SIZES[0], large = false } = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`); });
   page.on('dialog', (d) => d.accept());
+  // What the page loaded itself, and what the service worker fetched to cache.
+  const pageLoaded = new Set();
+  const workerFetched = [];
+  context.on('requestfinished', async (req) => {
+    const path = new URL(req.url()).pathname;
+    const res = await req.response();
+    if (req.serviceWorker()) {
+      const sizes = await req.sizes();
+      workerFetched.push({ path, status: res?.status(), bodyBytes: sizes.responseBodySize, conditional: Boolean((await req.allHeaders())['if-none-match']) });
+    } else if (res && !res.fromServiceWorker() && res.status() === 200) pageLoaded.add(path);
+  });
   const tag = `${size.width}x${size.height}${large ? '-large' : ''}`;
-  return { context, page, errors, failed, tag };
+  return { context, page, errors, failed, tag, pageLoaded, workerFetched };
 }
 
 /** The screen as it is now: no CSP violation, no console error, nothing wider than the phone. */
@@ -393,6 +404,10 @@ test('practice works offline from the downloaded pack, every pack question in tu
 
   // Network cut after the visit: the installed app still opens, and the pack can be answered.
   await page.evaluate(() => navigator.serviceWorker.ready);
+  // Installing, the worker cached the app without downloading again what the page had loaded: 304s.
+  const again = p.workerFetched.filter(f => p.pageLoaded.has(f.path) && f.path !== '/');
+  assert.ok(again.length >= 8, JSON.stringify(p.workerFetched));
+  assert.deepEqual(again.filter(f => !f.conditional || f.bodyBytes > 0), [], 'files the page had loaded were only revalidated (304), not downloaded again');
   await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await context.setOffline(true);

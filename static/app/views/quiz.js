@@ -111,7 +111,7 @@ export async function render(ctx, id) {
       }
     };
     const answered = s.questions.filter(x => x.answered).length;
-    const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': s.questions.length, 'aria-valuenow': answered }, h('i'));
+    const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-label': '答题进度', 'aria-valuemin': 0, 'aria-valuemax': s.questions.length, 'aria-valuenow': answered }, h('i'));
     setProgress(bar, answered / s.questions.length);
     const inputs = q.answered
       ? { el: h('p', { class: 'muted' }, `已作答：${answerText(q.choice ?? '')}`), lock() {} }
