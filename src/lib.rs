@@ -14,6 +14,7 @@ pub mod prize;
 pub mod problems;
 pub mod quiz;
 pub mod scores;
+pub mod sms;
 pub mod store;
 
 use rocket::fairing::AdHoc;
