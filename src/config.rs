@@ -47,6 +47,8 @@ struct RawSettings {
     json_limit_bytes: u64,
     upload_limit_bytes: u64,
     answer_grace_secs: u32,
+    organiser_name: String,
+    organiser_contact: String,
     sms_provider: SmsProviderName,
     sms_sign_name: String,
     sms_template_id: String,
@@ -81,6 +83,10 @@ pub struct Settings {
     pub json_limit_bytes: u64,
     pub upload_limit_bytes: u64,
     pub answer_grace_secs: u32,
+    /// Who runs the quiz and keeps residents' data: shown in the privacy notice.
+    pub organiser_name: String,
+    /// How residents reach the organiser (a phone or an address), shown in the privacy notice.
+    pub organiser_contact: String,
     /// The SMS provider, its settings and the code limits (secrets redacted in Debug).
     pub sms: SmsSettings,
 }
@@ -119,6 +125,8 @@ password_hash_concurrency = 0
 json_limit_bytes = 65536
 upload_limit_bytes = 16777216
 answer_grace_secs = 5
+organiser_name = "乌拉特中旗司法局"
+organiser_contact = "12348公共法律服务热线"
 static_dir = "static"
 sms_provider = "log"
 sms_sign_name = ""
@@ -332,6 +340,11 @@ impl RawSettings {
         if !(1024..=256 * 1024 * 1024).contains(&self.upload_limit_bytes) {
             return Err(ConfigError::new("upload_limit_bytes", "must be between 1 KiB and 256 MiB"));
         }
+        for (key, value) in [("organiser_name", &self.organiser_name), ("organiser_contact", &self.organiser_contact)] {
+            if !(1..=100).contains(&value.trim().chars().count()) {
+                return Err(ConfigError::new(key, "1 to 100 characters"));
+            }
+        }
         if self.answer_grace_secs > 120 {
             return Err(ConfigError::new("answer_grace_secs", "at most 120 seconds"));
         }
@@ -358,6 +371,8 @@ impl RawSettings {
             json_limit_bytes: self.json_limit_bytes,
             upload_limit_bytes: self.upload_limit_bytes,
             answer_grace_secs: self.answer_grace_secs,
+            organiser_name: self.organiser_name.trim().to_owned(),
+            organiser_contact: self.organiser_contact.trim().to_owned(),
             sms,
         })
     }

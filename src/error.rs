@@ -36,32 +36,32 @@ pub struct ErrorDetail {
 pub enum ApiError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
-    #[error("sign in first")]
+    #[error("请先登录")]
     Unauthorized,
     #[error("{0}")]
     InvalidCredentials(&'static str),
-    #[error("this needs an administrator")]
+    #[error("这个账号没有权限做这件事")]
     Forbidden,
     #[error("{message}")]
     Refused { code: &'static str, message: String },
-    #[error("not found")]
+    #[error("没有找到")]
     NotFound,
-    #[error("method not allowed")]
+    #[error("不支持这个操作")]
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { code: &'static str, message: String, extra: Option<(&'static str, String)> },
     #[error("{message}")]
     Gone { code: &'static str, message: String },
-    #[error("request body is larger than {limit} bytes")]
+    #[error("提交的内容太大（超过{limit}字节）")]
     PayloadTooLarge { limit: u64 },
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String, fields: Vec<FieldProblem>, problems: Vec<PlacedProblem> },
-    #[error("too many attempts; try again in {retry_after_secs} s")]
+    #[error("尝试次数太多，请{retry_after_secs}秒后再试")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(&'static str),
     /// Anything unexpected: logged in full where it happens, shown as a generic message.
-    #[error("internal error")]
+    #[error("服务器出了点问题，请稍后再试")]
     Internal,
 }
 
@@ -84,7 +84,7 @@ impl ApiError {
         let problem = problem.into();
         Self::Unprocessable {
             code,
-            message: format!("{field}: {problem}"),
+            message: problem.clone(),
             fields: vec![FieldProblem { field: field.to_owned(), problem }],
             problems: Vec::new(),
         }
@@ -142,7 +142,7 @@ impl ApiError {
     /// The error a bare status becomes when no handler said more (catchers).
     pub fn from_status(status: Status) -> Self {
         match status.code {
-            400 => Self::bad_request("bad_request", "the request could not be understood"),
+            400 => Self::bad_request("bad_request", "请求的格式不对"),
             401 => Self::Unauthorized,
             403 => Self::Forbidden,
             404 => Self::NotFound,
@@ -150,13 +150,13 @@ impl ApiError {
             413 => Self::PayloadTooLarge { limit: 0 },
             415 => Self::Unprocessable {
                 code: "unsupported_media_type",
-                message: "unsupported content type".into(),
+                message: "不支持这种内容类型".into(),
                 fields: Vec::new(),
                 problems: Vec::new(),
             },
-            422 => Self::unprocessable("invalid_body", "the request body is not valid"),
+            422 => Self::unprocessable("invalid_body", "提交的内容有误"),
             429 => Self::TooManyAttempts { retry_after_secs: 60 },
-            503 => Self::Unavailable("the service is temporarily unavailable"),
+            503 => Self::Unavailable("服务器正忙，请稍后再试"),
             _ => Self::Internal,
         }
     }
@@ -176,7 +176,7 @@ impl ApiError {
                 error[*key] = serde_json::json!(value);
             }
             Self::PayloadTooLarge { limit: 0 } => {
-                error["message"] = serde_json::json!("request body is too large");
+                error["message"] = serde_json::json!("提交的内容太大");
             }
             _ => {}
         }
@@ -207,7 +207,7 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         if crate::db::is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
-            Self::Unavailable("the database is temporarily unavailable")
+            Self::Unavailable("数据库暂时连不上，请稍后再试")
         } else {
             Self::internal("database", &err)
         }

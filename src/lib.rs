@@ -10,6 +10,7 @@ pub mod db;
 pub mod digest;
 pub mod error;
 pub mod metrics;
+pub mod privacy;
 pub mod prize;
 pub mod problems;
 pub mod quiz;
@@ -62,6 +63,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::quiz::routes())
         .mount("/api/v1", api::scores::routes())
         .mount("/api/v1", api::admin::routes())
+        .mount("/api/v1", api::privacy::routes())
         .mount(
             "/",
             rocket::fs::FileServer::new(static_dir, rocket::fs::Options::Index | rocket::fs::Options::Missing).rank(20),
@@ -73,6 +75,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
                 .enable(rocket::shield::Referrer::NoReferrer),
         )
         .attach(api::headers::ContentSecurityPolicy)
+        .attach(api::headers::NoStore)
         .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
             Box::pin(async move {
                 if let Some(quiz) = rocket.state::<Quiz>().cloned() {
@@ -93,6 +96,7 @@ pub struct State {
     pub banks: Banks,
     pub quiz: Quiz,
     pub admin: admin::AdminOps,
+    pub privacy: privacy::Privacy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +168,8 @@ impl State {
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
         let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone());
-        Ok(Self { settings, db, live, accounts, banks, quiz, admin })
+        let privacy = privacy::Privacy::new(db.clone(), accounts.clone(), quiz.clone());
+        Ok(Self { settings, db, live, accounts, banks, quiz, admin, privacy })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
@@ -176,6 +181,7 @@ impl State {
             .manage(self.banks)
             .manage(self.quiz)
             .manage(self.admin)
+            .manage(self.privacy)
     }
 }
 

@@ -44,7 +44,21 @@ async fn resident_registers_signs_in_and_signs_out(app: TestApp) {
 }
 
 async fn registration_refuses_bad_details_and_taken_phones(app: TestApp) {
-    let attempt = |phone: &str, password: &str, region: &str| json!({"phone": phone, "password": password, "display_name": "乌日娜", "region_code": region});
+    // Nothing is collected before the resident agreed to the privacy notice.
+    let unconsented =
+        json!({"phone": "13912345670", "password": "password1", "display_name": "乌日娜", "region_code": VILLAGE});
+    let reply = app.post("/api/v1/auth/register", unconsented, None).await;
+    assert_eq!((reply.status, reply.error_code()), (Status::UnprocessableEntity, "consent_required"), "{}", reply.body);
+    assert!(
+        pufa::db::entity::user::Entity::find()
+            .all(app.db())
+            .await
+            .expect("users")
+            .iter()
+            .all(|u| u.phone != "13912345670"),
+        "no account without consent"
+    );
+    let attempt = |phone: &str, password: &str, region: &str| json!({"phone": phone, "password": password, "display_name": "乌日娜", "region_code": region, "consent": true});
     let cases: [(serde_json::Value, Status, &str); 6] = [
         (attempt("1381234567", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
         (attempt("12812345678", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
@@ -112,7 +126,7 @@ async fn public_views_never_show_a_full_phone(app: TestApp) {
     let register = app
         .post(
             "/api/v1/auth/register",
-            json!({"phone": phone, "password": "password-1", "display_name": "萨仁", "region_code": VILLAGE}),
+            json!({"phone": phone, "password": "password-1", "display_name": "萨仁", "region_code": VILLAGE, "consent": true}),
             None,
         )
         .await;

@@ -78,7 +78,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 fn table(w: &World) -> Vec<Row> {
-    use Method::{Get, Post, Put};
+    use Method::{Delete, Get, Post, Put};
     let s = &w.session;
     let campaign = json!({
         "slug": "authz-check", "title": "权限检查", "question_count": 5,
@@ -260,6 +260,10 @@ fn table(w: &World) -> Vec<Row> {
             None,
             [401, 403, 403, 204],
         ),
+        // personal data (erasure last: it ends the owner's and the stranger's accounts)
+        row(Get, "/api/v1/privacy", "/api/v1/privacy", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/me/export", "/api/v1/me/export", None, [401, 200, 200, 200]),
+        row(Delete, "/api/v1/me", "/api/v1/me", None, [401, 200, 200, 409]),
     ]
 }
 

@@ -28,14 +28,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("prize", &["accounts", "clock", "db", "digest", "scores"]),
     ("quiz", &["accounts", "bank", "clock", "db", "digest", "prize", "problems", "scores", "store"]),
     ("admin", &["accounts", "bank", "clock", "db", "digest", "prize", "problems", "quiz", "scores", "store"]),
+    ("privacy", &["accounts", "clock", "db", "quiz", "scores"]),
     // Edges: settings, the HTTP error type, the HTTP routes.
     ("config", &["accounts", "sms", "store"]),
     ("error", &["db", "problems"]),
     (
         "api",
         &[
-            "accounts", "admin", "bank", "clock", "config", "db", "digest", "error", "metrics", "prize", "problems",
-            "quiz", "scores", "store",
+            "accounts", "admin", "bank", "clock", "config", "db", "digest", "error", "metrics", "prize", "privacy",
+            "problems", "quiz", "scores", "store",
         ],
     ),
 ];

@@ -668,7 +668,7 @@ async fn the_live_stream_shows_a_new_top_score_within_a_second() {
         (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
     }
 
-    let (status, registered) = http(port, "POST", "/api/v1/auth/register", &json!({"phone": "13600001111", "password": "password-1", "display_name": "大屏选手", "region_code": common::VILLAGE}).to_string(), "").await;
+    let (status, registered) = http(port, "POST", "/api/v1/auth/register", &json!({"phone": "13600001111", "password": "password-1", "display_name": "大屏选手", "region_code": common::VILLAGE, "consent": true}).to_string(), "").await;
     assert_eq!(status, 201);
     let token = registered["token"].as_str().expect("token").to_owned();
 

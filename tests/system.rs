@@ -7,7 +7,9 @@ use rocket::http::{ContentType, Header, Method, Status};
 use serde_json::json;
 
 fn register_body(phone: serde_json::Value, password: serde_json::Value, name: serde_json::Value) -> Vec<u8> {
-    json!({"phone": phone, "password": password, "display_name": name, "region_code": VILLAGE}).to_string().into_bytes()
+    json!({"phone": phone, "password": password, "display_name": name, "region_code": VILLAGE, "consent": true})
+        .to_string()
+        .into_bytes()
 }
 
 /// One malformed request and what it must get.
@@ -46,7 +48,7 @@ fn authed(what: &'static str, method: Method, path: &str, auth: &str) -> Case {
 
 #[rocket::async_test]
 async fn fifty_malformed_requests_each_get_their_documented_json_error() {
-    use Method::{Delete, Get, Post, Put};
+    use Method::{Get, Post, Put};
     let app = TestApp::plain().await;
     let register = "/api/v1/auth/register";
     let login = "/api/v1/auth/login";
@@ -258,7 +260,7 @@ async fn fifty_malformed_requests_each_get_their_documented_json_error() {
         case("logout without a token", Post, "/api/v1/auth/logout", "", unauth, "unauthorized"),
         case("unknown API route", Get, "/api/v1/nope", "", missing, "not_found"),
         case("unknown API version", Get, "/api/v2/me", "", missing, "not_found"),
-        case("wrong method on me", Delete, "/api/v1/me", "", missing, "not_found"),
+        case("wrong method on me", Put, "/api/v1/me", "", missing, "not_found"),
         case("GET on register", Get, register, "", missing, "not_found"),
         case("PUT on login", Put, login, r#"{"phone":"13812345678","password":"x"}"#, missing, "not_found"),
         case("unknown route with 10 MB", Post, "/api/v1/upload-everything", huge, missing, "not_found"),
@@ -395,7 +397,7 @@ async fn reloading_regions_never_loses_a_residents_village() {
     let late = app
         .post(
             "/api/v1/auth/register",
-            json!({"phone": "13800000078", "password": "password-1", "display_name": "x", "region_code": VILLAGE}),
+            json!({"phone": "13800000078", "password": "password-1", "display_name": "x", "region_code": VILLAGE, "consent": true}),
             None,
         )
         .await;

@@ -13,9 +13,9 @@ pub struct Password(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidPassword {
-    #[error("密码至少8个字符 (at least 8 characters)")]
+    #[error("密码至少8个字符")]
     TooShort,
-    #[error("密码最多128个字符 (at most 128 characters)")]
+    #[error("密码最多128个字符")]
     TooLong,
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 pub struct Phone(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("手机号应为11位中国大陆手机号码 (an 11-digit mainland mobile number)")]
+#[error("手机号应为11位中国大陆手机号码")]
 pub struct InvalidPhone;
 
 impl Phone {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::guards::{JsonBody, PresentedToken, TOKEN_COOKIE, User};
-use crate::accounts::{Accounts, DisplayName, NewResident, Password, Phone, RegionNode, SignedIn, UserView};
+use crate::accounts::{Accounts, Consent, DisplayName, NewResident, Password, Phone, RegionNode, SignedIn, UserView};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldProblem};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -32,6 +32,10 @@ struct RegisterRequest {
     /// A village (嘎查/村/社区) code from `GET /api/v1/regions`.
     #[schema(example = "150824100001")]
     region_code: String,
+    /// The resident has read and agreed to the privacy notice (`GET /api/v1/privacy`); without it,
+    /// 422 `consent_required`.
+    #[serde(default)]
+    consent: bool,
 }
 
 impl TryFrom<RegisterRequest> for NewResident {
@@ -49,9 +53,10 @@ impl TryFrom<RegisterRequest> for NewResident {
         let display_name = DisplayName::parse(&body.display_name)
             .map_err(|e| note("invalid_display_name", "display_name", e.to_string()))
             .ok();
-        match (phone, password, display_name) {
-            (Some(phone), Some(password), Some(display_name)) => {
-                Ok(NewResident { phone, password, display_name, region_code: body.region_code })
+        let consent = Consent::given(body.consent).map_err(|e| note("consent_required", "consent", e.to_string())).ok();
+        match (phone, password, display_name, consent) {
+            (Some(phone), Some(password), Some(display_name), Some(consent)) => {
+                Ok(NewResident { phone, password, display_name, region_code: body.region_code, consent })
             }
             _ => {
                 let code = problems.first().map_or("invalid_body", |(code, _)| code);
@@ -98,7 +103,7 @@ fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn) {
         (status = 400, description = "`malformed_json`", body = ErrorBody),
         (status = 409, description = "`phone_taken`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 422, description = "`invalid_phone`, `weak_password`, `invalid_display_name`, `unknown_region` or `invalid_body`, with `fields`", body = ErrorBody),
+        (status = 422, description = "`invalid_phone`, `weak_password`, `invalid_display_name`, `consent_required`, `unknown_region` or `invalid_body`, with `fields`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`: too many accounts from this address this hour", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds"))),
         (status = 503, description = "`unavailable`: too many sign-ins at once, or the database is unreachable", body = ErrorBody,

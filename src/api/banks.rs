@@ -29,11 +29,7 @@ impl From<BankError> for ApiError {
 fn invalid_bank(problems: Vec<Problem>) -> ApiError {
     ApiError::Unprocessable {
         code: "invalid_bank",
-        message: format!(
-            "题库文件有{}处问题，没有导入任何内容 (the file has {} problem(s); nothing was changed)",
-            problems.len(),
-            problems.len()
-        ),
+        message: format!("题库文件有{}处问题，没有导入任何内容", problems.len()),
         fields: Vec::new(),
         problems: problems
             .into_iter()
@@ -155,10 +151,13 @@ async fn list_questions(
     banks: &State<Banks>,
 ) -> ApiResult<Json<Vec<AdminQuestion>>> {
     let kind = match kind {
-        Some(raw) => Some(
-            QuestionKind::parse(raw)
-                .ok_or_else(|| ApiError::invalid_field("invalid_query", "kind", "single, multiple or judge"))?,
-        ),
+        Some(raw) => Some(QuestionKind::parse(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                "invalid_query",
+                "kind",
+                "题型只能是single（单选）、multiple（多选）或judge（判断）",
+            )
+        })?),
         None => None,
     };
     let filter = QuestionFilter { category, kind, offset: offset.unwrap_or(0), limit: limit.unwrap_or(100) };

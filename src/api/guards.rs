@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::accounts::{AccountError, Accounts, CurrentUser, HashError, Token};
 use crate::config::Settings;
-use crate::error::{ApiError, remember};
+use crate::error::{ApiError, FieldProblem, remember};
 
 pub const TOKEN_COOKIE: &str = "pufa_token";
 
@@ -85,7 +85,7 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
             Ok(read) if read.is_complete() => read.into_inner(),
             Ok(_) => return DataOutcome::Error((remember(req, ApiError::PayloadTooLarge { limit }), ())),
             Err(_) => {
-                let err = ApiError::bad_request("malformed_json", "the request body could not be read");
+                let err = ApiError::bad_request("malformed_json", "没有收到完整的内容，请再试一次");
                 return DataOutcome::Error((remember(req, err), ()));
             }
         };
@@ -99,25 +99,29 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
 /// Syntax problems are 400 `malformed_json`; well-formed JSON of the wrong shape is 422 `invalid_body`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("malformed_json", "the request body is empty; send a JSON object"));
+        return Err(ApiError::bad_request("malformed_json", "提交的内容是空的"));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| ApiError::bad_request("malformed_json", "the request body is not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request("malformed_json", "提交的内容不是UTF-8文字"))?;
     // serde_json's depth limit (128) stays on: deep JSON is refused, never a stack overflow.
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
     if parsed.is_ok() {
-        de.end()
-            .map_err(|e| ApiError::bad_request("malformed_json", format!("the request body is not valid JSON: {e}")))?;
+        de.end().map_err(|e| ApiError::bad_request("malformed_json", format!("提交的内容不是有效的JSON（{e}）")))?;
     }
     parsed.map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_data() {
             let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid_field("invalid_body", &field, inner.to_string())
+            ApiError::Unprocessable {
+                code: "invalid_body",
+                message: "提交的内容有误，请检查后再试".into(),
+                fields: vec![FieldProblem::new(&field, inner.to_string())],
+                problems: Vec::new(),
+            }
         } else {
-            ApiError::bad_request("malformed_json", format!("the request body is not valid JSON: {inner}"))
+            ApiError::bad_request("malformed_json", format!("提交的内容不是有效的JSON（{inner}）"))
         }
     })
 }
@@ -125,29 +129,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
-            AccountError::PhoneTaken => {
-                ApiError::conflict("phone_taken", "该手机号已注册 (this phone number is already registered)")
+            AccountError::PhoneTaken => ApiError::conflict("phone_taken", "该手机号已注册"),
+            AccountError::UnknownRegion => {
+                ApiError::invalid_field("unknown_region", "region_code", "请选择所在的嘎查/村/社区")
             }
-            AccountError::UnknownRegion => ApiError::invalid_field(
-                "unknown_region",
-                "region_code",
-                "请选择所在的嘎查/村/社区 (choose a village, community or 嘎查 from GET /api/v1/regions)",
-            ),
-            AccountError::InvalidCredentials => {
-                ApiError::InvalidCredentials("手机号或密码错误 (wrong phone number or password)")
-            }
+            AccountError::InvalidCredentials => ApiError::InvalidCredentials("手机号或密码错误"),
             AccountError::TooManyAttempts { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
             AccountError::Unauthorized => ApiError::Unauthorized,
-            AccountError::NoRegions => ApiError::Unavailable("no region tree is loaded"),
-            AccountError::Disabled => ApiError::Refused {
-                code: "account_disabled",
-                message: "该账号已停用 (this account is disabled)".into(),
-            },
+            AccountError::NoRegions => ApiError::Unavailable("地区列表还没有加载"),
+            AccountError::Disabled => {
+                ApiError::Refused { code: "account_disabled", message: "该账号已停用".into() }
+            }
             AccountError::NoSuchUser => ApiError::NotFound,
             AccountError::Db(e) => ApiError::from(e),
-            AccountError::Hash(HashError::Busy) => {
-                ApiError::Unavailable("登录的人太多，请稍后再试 (too many sign-ins at once; try again shortly)")
-            }
+            AccountError::Hash(HashError::Busy) => ApiError::Unavailable("登录的人太多，请稍后再试"),
             AccountError::Hash(e) => ApiError::internal("password hashing", &e),
         }
     }

@@ -22,3 +22,29 @@ impl Fairing for ContentSecurityPolicy {
         res.set_header(Header::new("Content-Security-Policy", CONTENT_SECURITY_POLICY));
     }
 }
+
+/// Answers that carry a token or personal data are never stored by a browser or a proxy: sign-in,
+/// the caller's own data, and everything staff see.
+pub struct NoStore;
+
+/// Whether `path` answers with a token or personal data.
+pub fn personal(path: &str) -> bool {
+    path.starts_with("/api/v1/auth/")
+        || path == "/api/v1/me"
+        || path.starts_with("/api/v1/me/")
+        || path.starts_with("/api/v1/admin/")
+        || path.starts_with("/api/v1/sessions/")
+}
+
+#[rocket::async_trait]
+impl Fairing for NoStore {
+    fn info(&self) -> Info {
+        Info { name: "no-store for personal data", kind: Kind::Response }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        if personal(req.uri().path().as_str()) {
+            res.set_header(Header::new("Cache-Control", "no-store"));
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod banks;
 pub mod guards;
 pub mod headers;
 pub mod openapi;
+pub mod privacy;
 pub mod quiz;
 pub mod scores;
 pub mod static_files;

@@ -10,7 +10,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, banks, quiz, scores, system};
+use super::{accounts, admin, banks, privacy, quiz, scores, system};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![openapi_json]
@@ -69,6 +69,9 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::disable_user,
         admin::enable_user,
         admin::promote_user,
+        privacy::privacy_notice,
+        privacy::export_my_data,
+        privacy::erase_me,
     ),
     components(schemas(
         crate::error::ErrorBody,

@@ -36,31 +36,23 @@ impl From<QuizError> for ApiError {
     fn from(err: QuizError) -> Self {
         match err {
             QuizError::NotFound => ApiError::NotFound,
-            QuizError::CampaignNotOpen => ApiError::Refused {
-                code: "campaign_not_open",
-                message: "答题活动未开放 (the campaign is not open now)".into(),
-            },
+            QuizError::CampaignNotOpen => {
+                ApiError::Refused { code: "campaign_not_open", message: "答题活动未开放".into() }
+            }
             QuizError::AttemptLimitReached { today } => ApiError::conflict(
                 "attempt_limit_reached",
-                if today {
-                    "今天的答题次数已用完 (no attempts left today)"
-                } else {
-                    "答题次数已用完 (no attempts left)"
-                },
+                if today { "今天的答题次数已用完" } else { "答题次数已用完" },
             ),
             QuizError::SessionInProgress(id) => ApiError::Conflict {
                 code: "session_in_progress",
-                message: "您有一次答题还没交卷 (a session is already in progress)".into(),
+                message: "您有一次答题还没交卷".into(),
                 extra: Some(("session_id", id)),
             },
-            QuizError::AlreadyAnswered => ApiError::conflict(
-                "already_answered",
-                "这道题已经作答，不能更改 (answered already with another choice)",
-            ),
+            QuizError::AlreadyAnswered => ApiError::conflict("already_answered", "这道题已经作答，不能更改"),
             QuizError::SessionExpired => {
-                ApiError::Gone { code: "session_expired", message: "答题时间已到 (the time is up)".into() }
+                ApiError::Gone { code: "session_expired", message: "答题时间已到".into() }
             }
-            QuizError::SessionFinished => ApiError::conflict("session_finished", "已经交卷 (the session is finished)"),
+            QuizError::SessionFinished => ApiError::conflict("session_finished", "已经交卷"),
             QuizError::InvalidChoice(e) => ApiError::invalid_field("invalid_choice", "choice", e.to_string()),
             QuizError::InvalidCampaign(fields) => ApiError::Unprocessable {
                 code: "invalid_campaign",
@@ -68,9 +60,7 @@ impl From<QuizError> for ApiError {
                 fields,
                 problems: Vec::new(),
             },
-            QuizError::CampaignStillOpen => {
-                ApiError::conflict("campaign_still_open", "活动尚未结束，不能抽奖 (the campaign has not closed yet)")
-            }
+            QuizError::CampaignStillOpen => ApiError::conflict("campaign_still_open", "活动尚未结束，不能抽奖"),
             QuizError::SlugTaken => ApiError::conflict("slug_taken", "a campaign with this slug exists"),
             QuizError::NotEnoughQuestions(e) => ApiError::conflict("not_enough_questions", e.to_string()),
             QuizError::TooFast { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
@@ -354,8 +344,8 @@ async fn practice_answer(
     )
 )]
 #[get("/daily")]
-fn daily(quiz: &State<Quiz>) -> ApiResult<Json<DailyQuestion>> {
-    Ok(Json(quiz.daily()?))
+async fn daily(user: Option<User>, quiz: &State<Quiz>) -> ApiResult<Json<DailyQuestion>> {
+    Ok(Json(quiz.daily(user.map(|u| u.0.id)).await?))
 }
 
 /// The caller's mistake book.

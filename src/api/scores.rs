@@ -19,11 +19,13 @@ impl From<ScoresError> for ApiError {
         match err {
             ScoresError::Live(e) => {
                 tracing::warn!(error = %e, "live store unavailable for a board read");
-                ApiError::Unavailable("the leaderboard is temporarily unavailable")
+                ApiError::Unavailable("排行榜暂时打不开，请稍后再试")
             }
             ScoresError::Db(e) => ApiError::from(e),
-            ScoresError::UnknownRegion => ApiError::invalid_field("unknown_region", "region", "no such region code"),
-            ScoresError::BadDay => ApiError::invalid_field("invalid_query", "day", "YYYY-MM-DD or today"),
+            ScoresError::UnknownRegion => ApiError::invalid_field("unknown_region", "region", "没有这个地区"),
+            ScoresError::BadDay => {
+                ApiError::invalid_field("invalid_query", "day", "日期应写成2026-12-01这样，或者today")
+            }
         }
     }
 }
@@ -128,7 +130,13 @@ async fn region_stats(slug: &str, level: Option<&str>, quiz: &State<Quiz>) -> Ap
     let level = match level {
         None | Some("township") => RegionLevel::Township,
         Some("village") => RegionLevel::Village,
-        Some(_) => return Err(ApiError::invalid_field("invalid_query", "level", "township or village")),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "invalid_query",
+                "level",
+                "只能是township（苏木镇）或village（嘎查村）",
+            ));
+        }
     };
     Ok(Json(quiz.scores().region_stats(&campaign.scoring(), level).await?))
 }

@@ -27,6 +27,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 // 8 MB of pages per connection instead of 2: reads stop going to the kernel.
                 .pragma("cache_size", "-8000")
+                // Deleted and overwritten content is zeroed, so an erased resident's phone and
+                // name do not linger in free pages (个人信息保护法 第47条).
+                .pragma("secure_delete", "on")
                 // Batched answers give each batch size its own SQL text; keep them all prepared.
                 .statement_cache_capacity(1024)
         });

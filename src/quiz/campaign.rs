@@ -212,6 +212,14 @@ impl CampaignSpec {
                 (now, now)
             }
         };
+        // A file may write `{year}` in its title and text: the year the campaign opens in
+        // (Asia/Shanghai), so a demo loaded in any year says the year it actually runs in.
+        let year = shanghai_day(opens_at).format("%Y").to_string();
+        let (title, description) = if from_file {
+            (self.title.replace("{year}", &year), self.description.replace("{year}", &year))
+        } else {
+            (self.title.clone(), self.description.clone())
+        };
         if closes_at <= opens_at && !dates_missing {
             bad("closes_at", "must be after opens_at");
         }
@@ -258,8 +266,8 @@ impl CampaignSpec {
         Ok(Campaign {
             id: 0,
             slug: self.slug,
-            title: self.title.trim().to_owned(),
-            description: self.description,
+            title: title.trim().to_owned(),
+            description,
             opens_at,
             closes_at,
             question_count: self.question_count,
@@ -302,6 +310,8 @@ pub struct CampaignView {
     /// SHA-256 commitment to the prize draw's seed (see GET /campaigns/{slug}/draw).
     #[schema(required = true)]
     pub draw_commitment: Option<String>,
+    /// The server's clock now: a phone counts down against it, not against its own clock.
+    pub server_time: DateTime<FixedOffset>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub me: Option<MyCampaign>,
@@ -342,6 +352,7 @@ impl CampaignView {
             prize: c.prize.clone(),
             published: c.published,
             draw_commitment: c.draw_commitment.clone(),
+            server_time: now.with_timezone(&tz),
             me,
         }
     }

@@ -49,7 +49,7 @@ pub struct DrawnQuestion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("quota {quota} asks for {wanted} question(s) but only {available} are left in the bank")]
+#[error("第{}项出题要求要{wanted}道题，题库里只有{available}道", quota + 1)]
 pub struct NotEnoughQuestions {
     pub quota: usize,
     pub wanted: u32,

@@ -12,15 +12,15 @@ pub enum Choice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidChoice {
-    #[error("a single-choice question takes exactly one letter, e.g. \"B\"")]
+    #[error("单选题只能选一个答案")]
     NotOneLetter,
-    #[error("letters must be among the options shown (A to {0})")]
+    #[error("只能在A到{0}的选项里选")]
     NoSuchOption(char),
-    #[error("a true/false question takes true or false (or \"T\"/\"F\")")]
+    #[error("判断题只能答“对”或“错”")]
     NotJudge,
-    #[error("choose at least one option")]
+    #[error("请至少选一个答案")]
     Empty,
-    #[error("a letter is repeated")]
+    #[error("同一个选项选了两次")]
     Repeated,
 }
 

@@ -5,6 +5,7 @@ mod attempts;
 mod cache;
 pub mod campaign;
 mod commit;
+mod daily;
 pub mod draw;
 pub mod grading;
 mod mistakes;
@@ -24,10 +25,11 @@ use sea_orm::{
 };
 
 pub use self::campaign::{Campaign, CampaignSpec, CampaignState, CampaignView, MyCampaign, Ranking, Reveal};
+pub use self::daily::{DailyQuestion, MyDaily};
 pub use self::draw::{DrawRule, DrawnQuestion, Quota, draw_questions};
 pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
 pub use self::mistakes::Mistake;
-pub use self::practice::{DailyQuestion, PracticeOutcome, PracticePack, PracticeQuestion};
+pub use self::practice::{PracticeOutcome, PracticePack, PracticeQuestion};
 pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
 use crate::bank::Banks;
 use crate::clock::Clock;
@@ -256,13 +258,7 @@ impl Quiz {
 
     async fn my_standing(&self, campaign: &Campaign, user_id: i64) -> Result<MyCampaign, QuizError> {
         let sessions = self.sessions_of(campaign.id, user_id).await?;
-        let today = crate::clock::shanghai_day(self.now()).to_string();
-        let attempts = attempts::Attempts::count(
-            sessions.iter().map(|s| s.started_day.as_str()),
-            &today,
-            campaign.attempts_per_day,
-            campaign.max_attempts,
-        );
+        let attempts = self.count_attempts(campaign, &sessions);
         let best = sessions.iter().filter(|s| s.finished_at.is_some()).map(|s| s.score).max();
         let in_progress = sessions.iter().find(|s| s.finished_at.is_none()).map(|s| s.id.clone());
         Ok(MyCampaign {
@@ -272,6 +268,21 @@ impl Quiz {
             best,
             in_progress,
         })
+    }
+
+    /// The resident's attempts at a campaign as the limits count them.
+    fn count_attempts(&self, campaign: &Campaign, sessions: &[quiz_session::Model]) -> attempts::Attempts {
+        let today = crate::clock::shanghai_day(self.now()).to_string();
+        attempts::Attempts::count(
+            sessions.iter().map(|s| s.started_day.as_str()),
+            &today,
+            campaign.attempts_per_day,
+            campaign.max_attempts,
+        )
+    }
+
+    async fn attempts_of(&self, campaign: &Campaign, user_id: i64) -> Result<attempts::Attempts, QuizError> {
+        Ok(self.count_attempts(campaign, &self.sessions_of(campaign.id, user_id).await?))
     }
 
     async fn sessions_of(&self, campaign_id: i64, user_id: i64) -> Result<Vec<quiz_session::Model>, DbErr> {

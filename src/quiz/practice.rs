@@ -1,17 +1,15 @@
-//! Self-study: practice by 编 and difficulty, the daily question, and the mistake book
-//! (a question leaves it after two right answers in a row).
+//! Self-study: practice by 编 and difficulty, the offline pack, and grading a practice answer
+//! (the daily question is `daily`, the mistake book `mistakes`).
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::draw::shuffle;
 use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::session::{OptionView, options_shown};
 use super::{Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind};
-use crate::clock::shanghai_day;
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -22,14 +20,6 @@ pub struct PracticeQuestion {
     pub difficulty: u8,
     pub stem: String,
     pub options: Vec<OptionView>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DailyQuestion {
-    /// The Asia/Shanghai day this question belongs to.
-    pub date: String,
-    #[serde(flatten)]
-    pub question: PracticeQuestion,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -124,22 +114,6 @@ impl Quiz {
         PracticePack { generated_at: self.now(), questions }
     }
 
-    /// The same question for everyone on a given Asia/Shanghai day, derived from the date.
-    pub fn daily(&self) -> Result<DailyQuestion, QuizError> {
-        let day = shanghai_day(self.now()).to_string();
-        let mut ids = self.banks.index().select(&[], None, None);
-        if ids.is_empty() {
-            return Err(QuizError::NotFound);
-        }
-        ids.sort_unstable();
-        let seed: [u8; 32] = Sha256::digest(format!("pufa-daily:{day}").as_bytes()).into();
-        let mut rng = ChaCha20Rng::from_seed(seed);
-        let id = ids[rng.random_range(0..ids.len())];
-        let q = self.banks.index().get(id).ok_or(QuizError::NotFound)?;
-        let order = shuffled_order(&q, &mut rng);
-        Ok(DailyQuestion { date: day, question: practice_question(&q, &order) })
-    }
-
     /// Grades a practice (or daily) answer; signed-in users' mistake books follow it.
     pub async fn practice_answer(
         &self,
@@ -157,7 +131,10 @@ impl Quiz {
         let choice = Choice::parse(raw, q.kind, shown).map_err(QuizError::InvalidChoice)?;
         let correct = grade(&q.answer, &order, &choice);
         let in_book = match user_id {
-            Some(user) => Some(self.note_for_mistake_book(user, &q, correct).await),
+            Some(user) => {
+                self.note_daily_answer(user, &q, &choice.code(), correct).await;
+                Some(self.note_for_mistake_book(user, &q, correct).await)
+            }
             None => None,
         };
         Ok(PracticeOutcome {

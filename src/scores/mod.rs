@@ -39,9 +39,9 @@ pub enum ScoresError {
     Live(#[from] LiveError),
     #[error(transparent)]
     Db(#[from] DbErr),
-    #[error("no such region")]
+    #[error("没有这个地区")]
     UnknownRegion,
-    #[error("day must be YYYY-MM-DD or today")]
+    #[error("日期应写成2026-12-01这样，或者today")]
     BadDay,
 }
 
@@ -125,6 +125,11 @@ impl Scores {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Forgets what is cached of a user (their card), after their account changed or was erased.
+    pub fn forget_user(&self, user_id: i64) {
+        self.cards.lock().unwrap_or_else(PoisonError::into_inner).remove(&user_id);
     }
 
     fn note_failure(&self, campaign: i64, err: &dyn std::fmt::Display) {

@@ -11,7 +11,7 @@ use super::board::{Board, Entry, FinishedSession, Ranking, entries_by_user};
 use super::views::RebuildReport;
 use super::{Scores, ScoresError, Scoring};
 use crate::clock::shanghai_day;
-use crate::db::entity::{quiz_session, session_question};
+use crate::db::entity::{quiz_session, session_question, user};
 use crate::store::{BoardUpdate, LiveScores, Put};
 
 /// Residents written per round trip by a rebuild.
@@ -154,6 +154,7 @@ impl Snapshot {
         let open = quiz_session::Entity::find()
             .filter(quiz_session::Column::CampaignId.eq(campaign))
             .filter(quiz_session::Column::FinishedAt.is_null())
+            .filter(not_erased())
             .all(db)
             .await?;
         let last_answers = last_answer_times(db, &open).await?;
@@ -210,6 +211,20 @@ impl Snapshot {
     }
 }
 
+/// Sessions of accounts that were not erased: an erased resident is on no board and in no draw
+/// (their sessions stay in SQL, anonymous, for statistics).
+fn not_erased() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::Query;
+    quiz_session::Column::UserId.not_in_subquery(
+        Query::select()
+            .column(user::Column::Id)
+            .from(user::Entity)
+            .and_where(user::Column::ErasedAt.is_not_null())
+            .to_owned(),
+    )
+}
+
+/// Finished sessions of a campaign (optionally of one user) as boards need them, erased accounts left out.
 pub async fn finished_sessions(
     db: &DatabaseConnection,
     campaign: i64,
@@ -222,7 +237,8 @@ pub async fn finished_sessions(
         .column(quiz_session::Column::DurationMs)
         .column(quiz_session::Column::FinishedAt)
         .filter(quiz_session::Column::CampaignId.eq(campaign))
-        .filter(quiz_session::Column::FinishedAt.is_not_null());
+        .filter(quiz_session::Column::FinishedAt.is_not_null())
+        .filter(not_erased());
     if let Some(user) = user {
         query = query.filter(quiz_session::Column::UserId.eq(user));
     }

@@ -66,7 +66,7 @@ impl Purpose {
 pub struct MobileNumber(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not an 11-digit mainland mobile number")]
+#[error("手机号应为11位中国大陆手机号码")]
 pub struct InvalidMobileNumber;
 
 impl MobileNumber {
@@ -100,7 +100,7 @@ impl fmt::Debug for MobileNumber {
 pub struct OneTimeCode(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a code is six digits")]
+#[error("验证码应为6位数字")]
 pub struct MalformedCode;
 
 impl OneTimeCode {

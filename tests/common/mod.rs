@@ -179,6 +179,11 @@ impl TestApp {
         Some(TestApp { client, clock, sql, live, _dir: dir })
     }
 
+    /// The SQLite database's files (the database, its write-ahead log and shared memory).
+    pub fn sqlite_files(&self) -> Vec<std::path::PathBuf> {
+        ["pufa.db", "pufa.db-wal", "pufa.db-shm"].iter().map(|f| self._dir.path().join(f)).collect()
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         self.client.rocket().state::<DatabaseConnection>().expect("database is managed")
     }
@@ -222,7 +227,7 @@ impl TestApp {
         let reply = self
             .post(
                 "/api/v1/auth/register",
-                json!({"phone": phone, "password": password, "display_name": "牧民", "region_code": VILLAGE}),
+                json!({"phone": phone, "password": password, "display_name": "牧民", "region_code": VILLAGE, "consent": true}),
                 None,
             )
             .await;

@@ -106,7 +106,7 @@ def villages(nodes):
 print(next(villages(json.load(sys.stdin))))')
 login() { token_of /api/v1/auth/login "{\"phone\":\"$1\",\"password\":\"$2\"}"; }
 RESIDENT=$(token_of /api/v1/auth/register \
-    "{\"phone\":\"$RESIDENT_PHONE\",\"password\":\"$RESIDENT_PASSWORD\",\"display_name\":\"测试居民\",\"region_code\":\"$VILLAGE\"}")
+    "{\"phone\":\"$RESIDENT_PHONE\",\"password\":\"$RESIDENT_PASSWORD\",\"display_name\":\"测试居民\",\"region_code\":\"$VILLAGE\",\"consent\":true}")
 RESIDENT_2=$(login "$RESIDENT_PHONE" "$RESIDENT_PASSWORD")
 ADMIN=$(login "$ADMIN_PHONE" "$ADMIN_PASSWORD")
 ADMIN_2=$(login "$ADMIN_PHONE" "$ADMIN_PASSWORD")

@@ -4,6 +4,7 @@ pub mod audit_entry;
 pub mod auth_token;
 pub mod bank;
 pub mod campaign;
+pub mod daily_answer;
 pub mod mistake;
 pub mod question;
 pub mod question_revision;

@@ -16,6 +16,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// A disabled account cannot sign in; its tokens were revoked when it was disabled.
     pub disabled: bool,
+    /// When the resident agreed to the privacy notice, and to which version of it.
+    pub consent_at: Option<DateTimeUtc>,
+    pub consent_version: Option<String>,
+    /// Set when the account was erased: phone, name and password are gone, the row stays so that
+    /// anonymous statistics of its sessions stay true.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
-use super::super::attempts::{AttemptLimit, Attempts};
+use super::super::attempts::AttemptLimit;
 use super::super::campaign::CampaignState;
 use super::super::commit::{StartWrite, Started};
 use super::super::draw::{draw_questions, fresh_seed, seed_hex};
@@ -35,12 +35,7 @@ impl Quiz {
             }
         }
         let today = shanghai_day(now).to_string();
-        let attempts = Attempts::count(
-            sessions.iter().map(|s| s.started_day.as_str()),
-            &today,
-            campaign.attempts_per_day,
-            campaign.max_attempts,
-        );
+        let attempts = self.count_attempts(&campaign, &sessions);
         if let Some(limit) = attempts.refusal(campaign.attempts_per_day, campaign.max_attempts) {
             return Err(QuizError::AttemptLimitReached { today: limit == AttemptLimit::Today });
         }

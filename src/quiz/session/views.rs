@@ -10,6 +10,7 @@ use super::super::grading::Permutation;
 use super::super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{quiz_session, session_question};
+use crate::prize::eligibility::PrizeNote;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionView {
@@ -103,8 +104,13 @@ pub struct SessionResult {
     pub correct: i32,
     pub total: i32,
     pub duration_ms: i64,
+    /// The resident's rank on the campaign board (the same rank the board shows).
     #[schema(required = true)]
     pub rank: Option<u64>,
+    /// Attempts the resident may still start today (for 再答一次).
+    pub attempts_left: u32,
+    /// Whether this result takes part in the prize, and if not, why (in words).
+    pub prize: PrizeNote,
     pub review: Vec<ReviewItem>,
 }
 
@@ -209,16 +215,20 @@ impl Quiz {
                 })
             })
             .collect();
+        let rank = match self.scores.rank(&campaign.scoring(), session.user_id).await {
+            Ok(Some(rank)) => Some(rank),
+            // The live board is missing or behind: SQL answers (slower, always right).
+            _ => self.rank_from_sql(campaign, session.user_id).await?,
+        };
+        let attempts = self.attempts_of(campaign, session.user_id).await?;
         Ok(SessionResult {
             score: session.score,
             correct: session.correct,
             total: session.total,
             duration_ms: session.duration_ms.unwrap_or(0),
-            rank: match self.scores.rank(&campaign.scoring(), session.user_id).await {
-                Ok(Some(rank)) => Some(rank),
-                // The live board is missing or behind: SQL answers (slower, always right).
-                _ => self.rank_from_sql(campaign, session.user_id).await?,
-            },
+            rank,
+            attempts_left: attempts.left,
+            prize: PrizeNote::for_result(&campaign.prize, i64::from(session.score), rank),
             review,
         })
     }

@@ -1,0 +1,74 @@
+//! Registration: a resident's phone, nickname, password and village, and their consent to the
+//! privacy notice; one account per phone.
+
+use std::net::IpAddr;
+
+use super::privacy::Consent;
+use super::{AccountError, Accounts, Password, Phone, Role, SignedIn, insert_user, throttle_key};
+use crate::store::Counters;
+
+/// A display name: 1–20 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("昵称应为1到20个字，不能有控制字符")]
+pub struct InvalidDisplayName;
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, InvalidDisplayName> {
+        let name = raw.trim();
+        let len = name.chars().count();
+        if (1..=20).contains(&len) && !name.chars().any(char::is_control) {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(InvalidDisplayName)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything a registration needs, already parsed.
+#[derive(Debug)]
+pub struct NewResident {
+    pub phone: Phone,
+    pub password: Password,
+    pub display_name: DisplayName,
+    pub region_code: String,
+    pub consent: Consent,
+}
+
+impl Accounts {
+    pub async fn register(&self, new: NewResident, address: Option<IpAddr>) -> Result<SignedIn, AccountError> {
+        if let Some(address) = address {
+            // Counted before the work: a script creating accounts is stopped before Argon2 runs.
+            let key = throttle_key("register", &address.to_string());
+            match self.live.hit(&key, 3600).await {
+                Ok(count) if count.hits > self.limits.registrations_per_address_per_hour => {
+                    return Err(AccountError::TooManyAttempts { retry_after_secs: count.resets_in_secs });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "registration counter unavailable; allowing it"),
+            }
+        }
+        let region = self.regions.village_for_registration(&new.region_code).ok_or(AccountError::UnknownRegion)?;
+        if self.find_by_phone(&new.phone).await?.is_some() {
+            return Err(AccountError::PhoneTaken);
+        }
+        let hash = self.hasher.hash(&new.password).await?;
+        let user = insert_user(
+            &self.db,
+            &new.phone,
+            new.display_name.as_str(),
+            &region.code,
+            Role::Resident,
+            hash,
+            Some(&new.consent),
+        )
+        .await?;
+        self.sign_in(user).await
+    }
+}
