@@ -8,7 +8,23 @@ use rocket::figment::{
 };
 use serde::Deserialize;
 
+use crate::sms::{AliyunSettings, ProviderSettings, SendLimits, SmsSettings, TencentSettings};
 pub use crate::store::StoreMode as LiveScoresMode;
+
+/// The SMS secrets, read from the environment only (never from a file, never logged): the
+/// provider's key pair and the secret that keys the stored code hashes.
+const SMS_KEY_ID: &str = "PUFA_SMS_KEY_ID";
+const SMS_KEY_SECRET: &str = "PUFA_SMS_KEY_SECRET";
+const SMS_CODE_SECRET: &str = "PUFA_SMS_CODE_SECRET";
+
+/// `sms_provider`: who sends the codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SmsProviderName {
+    Log,
+    Tencent,
+    Aliyun,
+}
 
 /// Raw settings as they arrive from files and the environment.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +49,15 @@ struct RawSettings {
     answer_grace_secs: u32,
     organiser_name: String,
     organiser_contact: String,
+    sms_provider: SmsProviderName,
+    sms_sign_name: String,
+    sms_template_id: String,
+    sms_app_id: String,
+    sms_region: String,
+    sms_endpoint: String,
+    sms_timeout_secs: u64,
+    sms_codes_per_phone_per_day: u32,
+    sms_codes_per_address_per_hour: u32,
 }
 
 /// Settings after validation: every field is usable as it is.
@@ -62,6 +87,8 @@ pub struct Settings {
     pub organiser_name: String,
     /// How residents reach the organiser (a phone or an address), shown in the privacy notice.
     pub organiser_contact: String,
+    /// The SMS provider, its settings and the code limits (secrets redacted in Debug).
+    pub sms: SmsSettings,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -101,6 +128,15 @@ answer_grace_secs = 5
 organiser_name = "乌拉特中旗司法局"
 organiser_contact = "12348公共法律服务热线"
 static_dir = "static"
+sms_provider = "log"
+sms_sign_name = ""
+sms_template_id = ""
+sms_app_id = ""
+sms_region = "ap-guangzhou"
+sms_endpoint = ""
+sms_timeout_secs = 5
+sms_codes_per_phone_per_day = 10
+sms_codes_per_address_per_hour = 30
 "#;
 
 /// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.
@@ -110,12 +146,28 @@ pub fn figment() -> Figment {
 
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        Self::from_sources(figment, &|name| std::env::var(name).ok())
+    }
+
+    /// `from_figment` with the environment the SMS secrets are read from given by the caller.
+    pub fn from_sources(figment: &Figment, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let raw: RawSettings = figment.clone().join(Toml::string(DEFAULTS)).extract().map_err(|e| {
             let key = e.path.join(".");
             let key = if key.is_empty() { "configuration".to_owned() } else { key };
             ConfigError::new(&key, e.kind.to_string())
         })?;
-        raw.validate()
+        // A secret the figment has but the environment has not came from a file.
+        for name in [SMS_KEY_ID, SMS_KEY_SECRET, SMS_CODE_SECRET] {
+            let key = name.trim_start_matches("PUFA_").to_ascii_lowercase();
+            if figment.contains(&key) && env(name).is_none() {
+                return Err(ConfigError::new(
+                    &key,
+                    format!("is read from the environment only ({name}); remove it from the file"),
+                ));
+            }
+        }
+        let sms = raw.sms(env)?;
+        raw.validate(sms)
     }
 }
 
@@ -150,8 +202,110 @@ fn redis_nodes(raw: &str) -> Result<String, ConfigError> {
     Ok(nodes.join(","))
 }
 
+/// `sms_endpoint`: the provider's own when empty; HTTPS, or plain HTTP to this machine only (a
+/// test stub), and nothing after the host: both signatures cover the path `/`.
+fn sms_endpoint(raw: &str, default: &str) -> Result<reqwest::Url, ConfigError> {
+    let text = if raw.trim().is_empty() { default } else { raw.trim() };
+    let problem = |p: &str| ConfigError::new("sms_endpoint", p);
+    let url =
+        reqwest::Url::parse(text).map_err(|_| problem("must be a URL such as https://sms.tencentcloudapi.com"))?;
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && crate::sms::is_loopback(&url));
+    if !secure {
+        return Err(problem("must start with https:// (plain http:// only to this machine)"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(problem("must be the provider's address alone, without a path, query or user"));
+    }
+    Ok(url)
+}
+
 impl RawSettings {
-    fn validate(self) -> Result<Settings, ConfigError> {
+    fn sms(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<SmsSettings, ConfigError> {
+        let secret = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(crate::sms::Secret::new);
+        if !(1..=100).contains(&self.sms_codes_per_phone_per_day) {
+            return Err(ConfigError::new("sms_codes_per_phone_per_day", "must be between 1 and 100"));
+        }
+        if !(1..=100_000).contains(&self.sms_codes_per_address_per_hour) {
+            return Err(ConfigError::new("sms_codes_per_address_per_hour", "must be between 1 and 100000"));
+        }
+        if !(1..=30).contains(&self.sms_timeout_secs) {
+            return Err(ConfigError::new("sms_timeout_secs", "must be between 1 and 30"));
+        }
+        let code_secret = secret(SMS_CODE_SECRET);
+        if code_secret.as_ref().is_some_and(|s| s.expose().len() < 32) {
+            return Err(ConfigError::new(
+                "sms_code_secret",
+                format!("{SMS_CODE_SECRET} must be 32 characters or more"),
+            ));
+        }
+        let limits = SendLimits {
+            per_phone_per_day: self.sms_codes_per_phone_per_day,
+            per_address_per_hour: self.sms_codes_per_address_per_hour,
+        };
+        if self.sms_provider == SmsProviderName::Log {
+            return Ok(SmsSettings { provider: ProviderSettings::Log, limits, code_secret });
+        }
+        if code_secret.is_none() {
+            return Err(ConfigError::new(
+                "sms_code_secret",
+                format!("set {SMS_CODE_SECRET} (32 characters or more) in the environment"),
+            ));
+        }
+        let key_id = secret(SMS_KEY_ID)
+            .ok_or_else(|| ConfigError::new("sms_key_id", format!("set {SMS_KEY_ID} in the environment")))?;
+        let key_secret = secret(SMS_KEY_SECRET)
+            .ok_or_else(|| ConfigError::new("sms_key_secret", format!("set {SMS_KEY_SECRET} in the environment")))?;
+        let sign_name = self.sms_sign_name.trim();
+        if sign_name.is_empty() || sign_name.chars().count() > 32 || sign_name.chars().any(char::is_control) {
+            return Err(ConfigError::new("sms_sign_name", "the approved SMS signature (签名), 1 to 32 characters"));
+        }
+        let template_id = self.sms_template_id.trim();
+        if template_id.is_empty()
+            || template_id.len() > 64
+            || !template_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(ConfigError::new("sms_template_id", "the approved template's id, letters, digits and _"));
+        }
+        let timeout = std::time::Duration::from_secs(self.sms_timeout_secs);
+        let provider = if self.sms_provider == SmsProviderName::Tencent {
+            if self.sms_app_id.is_empty()
+                || self.sms_app_id.len() > 20
+                || !self.sms_app_id.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(ConfigError::new(
+                    "sms_app_id",
+                    "the SmsSdkAppId of the SMS application, digits such as 1400006666",
+                ));
+            }
+            if self.sms_region.is_empty()
+                || !self.sms_region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(ConfigError::new("sms_region", "a region such as ap-guangzhou"));
+            }
+            ProviderSettings::Tencent(TencentSettings {
+                secret_id: key_id,
+                secret_key: key_secret,
+                sdk_app_id: self.sms_app_id.clone(),
+                sign_name: sign_name.to_owned(),
+                template_id: template_id.to_owned(),
+                region: self.sms_region.clone(),
+                endpoint: sms_endpoint(&self.sms_endpoint, crate::sms::TENCENT_ENDPOINT)?,
+                timeout,
+            })
+        } else {
+            ProviderSettings::Aliyun(AliyunSettings {
+                access_key_id: key_id,
+                access_key_secret: key_secret,
+                sign_name: sign_name.to_owned(),
+                template_code: template_id.to_owned(),
+                endpoint: sms_endpoint(&self.sms_endpoint, crate::sms::ALIYUN_ENDPOINT)?,
+                timeout,
+            })
+        };
+        Ok(SmsSettings { provider, limits, code_secret })
+    }
+
+    fn validate(self, sms: SmsSettings) -> Result<Settings, ConfigError> {
         let db = self.database_url.trim();
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
             return Err(ConfigError::new("database_url", "must start with sqlite: or postgres://"));
@@ -219,6 +373,7 @@ impl RawSettings {
             answer_grace_secs: self.answer_grace_secs,
             organiser_name: self.organiser_name.trim().to_owned(),
             organiser_contact: self.organiser_contact.trim().to_owned(),
+            sms,
         })
     }
 }

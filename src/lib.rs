@@ -15,6 +15,7 @@ pub mod prize;
 pub mod problems;
 pub mod quiz;
 pub mod scores;
+pub mod sms;
 pub mod store;
 
 use rocket::fairing::AdHoc;

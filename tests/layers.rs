@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &[]),
     ("metrics", &[]),
     // The domain, lowest first.
+    ("sms", &["clock", "db", "digest"]),
     ("accounts", &["clock", "db", "digest", "problems", "store"]),
     ("bank", &["clock", "db", "digest", "problems"]),
     ("scores", &["accounts", "clock", "db", "store"]),
@@ -29,7 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("admin", &["accounts", "bank", "clock", "db", "digest", "prize", "problems", "quiz", "scores", "store"]),
     ("privacy", &["accounts", "clock", "db", "quiz", "scores"]),
     // Edges: settings, the HTTP error type, the HTTP routes.
-    ("config", &["accounts", "store"]),
+    ("config", &["accounts", "sms", "store"]),
     ("error", &["db", "problems"]),
     (
         "api",

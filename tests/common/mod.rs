@@ -95,6 +95,22 @@ async fn fresh_postgres_database() -> Result<String, sea_orm::DbErr> {
     Ok(format!("{prefix}/{name}"))
 }
 
+/// A migrated database of its own, for tests of a domain module without the app: a SQLite file in
+/// the returned directory, or a fresh PostgreSQL database (`None` when PostgreSQL is away and not
+/// required).
+pub async fn fresh_database(sql: Sql) -> Option<(DatabaseConnection, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match sql {
+        Sql::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("pufa.db").display()),
+        Sql::Postgres => match fresh_postgres_database().await {
+            Ok(url) => url,
+            Err(err) => return unavailable("PostgreSQL", &err),
+        },
+    };
+    let db = pufa::db::connect(&url).await.expect("database connects and migrates");
+    Some((db, dir))
+}
+
 impl TestApp {
     /// The app with SQLite and the in-process store: needs no services.
     pub async fn plain() -> TestApp {

@@ -11,4 +11,6 @@ pub mod question_revision;
 pub mod quiz_session;
 pub mod region;
 pub mod session_question;
+pub mod sms_code;
+pub mod sms_quota;
 pub mod user;
