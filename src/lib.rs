@@ -136,11 +136,11 @@ impl State {
             registrations_per_address_per_hour: settings.registrations_per_address_per_hour,
         };
         let accounts = Accounts::new(db.clone(), hasher, live.clone(), regions, limits, settings.token_ttl);
-        if let Some(password) = accounts.ensure_admin(&settings.bootstrap_admin_phone).await? {
-            let phone = settings.bootstrap_admin_phone.as_str();
+        if let Some((phone, password)) = accounts.ensure_admin(settings.bootstrap_admin_phone.as_ref()).await? {
             tracing::warn!(
-                "no admin account existed: created admin {phone} with password {} (shown once; \
-                 change it with `pufa admin create --phone {phone} --name 管理员`)",
+                "no admin account existed: created admin {} with password {} (shown once; it must be \
+                 changed at the first sign-in at /admin/; or make your own with `pufa admin create`)",
+                phone.as_str(),
                 password.expose()
             );
         }

@@ -148,7 +148,7 @@ async fn serve(figment: rocket::figment::Figment) -> ExitCode {
 }
 
 async fn create_admin(figment: rocket::figment::Figment, phone: &str, name: &str) -> ExitCode {
-    let (phone, name) = match (Phone::parse(phone), DisplayName::parse(name)) {
+    let (phone, name) = match (Phone::parse(phone), DisplayName::for_staff(name)) {
         (Ok(phone), Ok(name)) => (phone, name),
         (Err(e), _) => return fail(&format!("--phone: {e}")),
         (_, Err(e)) => return fail(&format!("--name: {e}")),

@@ -46,7 +46,7 @@ async fn resident_registers_signs_in_and_signs_out(app: TestApp) {
 async fn registration_refuses_bad_details_and_taken_phones(app: TestApp) {
     // Nothing is collected before the resident agreed to the privacy notice.
     let unconsented =
-        json!({"phone": "13912345670", "password": "password1", "display_name": "乌日娜", "region_code": VILLAGE});
+        json!({"phone": "13912345670", "password": "steppe-wind-1", "display_name": "乌日娜", "region_code": VILLAGE});
     let reply = app.post("/api/v1/auth/register", unconsented, None).await;
     assert_eq!((reply.status, reply.error_code()), (Status::UnprocessableEntity, "consent_required"), "{}", reply.body);
     assert!(
@@ -60,13 +60,13 @@ async fn registration_refuses_bad_details_and_taken_phones(app: TestApp) {
     );
     let attempt = |phone: &str, password: &str, region: &str| json!({"phone": phone, "password": password, "display_name": "乌日娜", "region_code": region, "consent": true});
     let cases: [(serde_json::Value, Status, &str); 6] = [
-        (attempt("1381234567", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
-        (attempt("12812345678", "password1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
+        (attempt("1381234567", "steppe-wind-1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
+        (attempt("12812345678", "steppe-wind-1", VILLAGE), Status::UnprocessableEntity, "invalid_phone"),
         (attempt("13912345678", "short", VILLAGE), Status::UnprocessableEntity, "weak_password"),
-        (attempt("13912345678", "password1", "999999999999"), Status::UnprocessableEntity, "unknown_region"),
+        (attempt("13912345678", "steppe-wind-1", "999999999999"), Status::UnprocessableEntity, "unknown_region"),
         // A township is not a place one lives in for the boards: a village must be chosen.
-        (attempt("13912345678", "password1", "150824202000"), Status::UnprocessableEntity, "unknown_region"),
-        (attempt("13912345678", "password1", VILLAGE), Status::Created, ""),
+        (attempt("13912345678", "steppe-wind-1", "150824202000"), Status::UnprocessableEntity, "unknown_region"),
+        (attempt("13912345678", "steppe-wind-1", VILLAGE), Status::Created, ""),
     ];
     for (body, status, code) in cases {
         let reply = app.post("/api/v1/auth/register", body.clone(), None).await;
@@ -160,13 +160,16 @@ async fn the_first_start_creates_one_admin_and_residents_are_not_admins(app: Tes
     let admins: Vec<_> = users.iter().filter(|u| u.role == "admin").collect();
     assert_eq!(admins.len(), 1);
     assert_eq!(admins[0].region_code, "150824000000");
+    // No fixed, documented phone: a random 199 number, whose password must be changed first.
+    assert!(admins[0].phone.starts_with("199") && admins[0].phone != "19900000000", "{}", admins[0].phone);
+    assert!(admins[0].must_change_password);
 
     let accounts = app.state::<pufa::accounts::Accounts>();
     let phone = pufa::accounts::Phone::parse("19900000000").expect("phone");
-    assert!(accounts.ensure_admin(&phone).await.expect("ensure").is_none(), "a second admin was created");
+    assert!(accounts.ensure_admin(Some(&phone)).await.expect("ensure").is_none(), "a second admin was created");
 
     // The admin command promotes a known phone and sets its password.
-    let name = pufa::accounts::DisplayName::parse("司法所小王").expect("name");
+    let name = pufa::accounts::DisplayName::for_staff("司法所小王").expect("name");
     let password = pufa::accounts::Password::parse("staff-password".into()).expect("password");
     let staff_phone = pufa::accounts::Phone::parse("13300000009").expect("phone");
     accounts.create_admin(&staff_phone, &name, &password).await.expect("create admin");

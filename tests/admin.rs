@@ -99,6 +99,7 @@ async fn seeded_campaign(app: &TestApp, admin: &str) -> (i64, HashMap<&'static s
             total: Set(2),
             duration_ms: Set(finished.then_some(secs * 1000)),
             in_progress_key: Set((!finished).then(|| format!("{}:{campaign_id}", users[who]))),
+            ..Default::default()
         }
         .insert(app.db())
         .await

@@ -105,6 +105,13 @@ fn table(w: &World) -> Vec<Row> {
         row(Post, "/api/v1/auth/logout", "/api/v1/auth/logout", None, [401, 204, 204, 204]),
         row(Get, "/api/v1/me", "/api/v1/me", None, [401, 200, 200, 200]),
         row(Get, "/api/v1/regions", "/api/v1/regions", None, [200, 200, 200, 200]),
+        row(
+            Post,
+            "/api/v1/me/password",
+            "/api/v1/me/password",
+            Some(json!({"current_password": "not-the-password", "new_password": "a-new-steppe-pass-7"})),
+            [401, 422, 422, 422],
+        ),
         // question banks
         row(
             Post,

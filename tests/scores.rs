@@ -315,6 +315,10 @@ async fn store_random_sessions(
             total: 20,
             duration_ms: Some(duration),
             in_progress_key: None,
+            quick_answers: 0,
+            flag_reason: None,
+            flag_cleared_at: None,
+            flag_cleared_by: None,
         };
         quiz_session::Entity::insert(quiz_session::ActiveModel::from(session.clone()))
             .exec(app.db())

@@ -2,8 +2,10 @@
 //! roles, regions, staff management of accounts (`staff`), and what the privacy law gives a
 //! resident over their account (`privacy`).
 
+mod display_name;
 mod login;
 mod password;
+mod password_change;
 mod phone;
 pub mod privacy;
 pub mod regions;
@@ -19,11 +21,12 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+pub use self::display_name::{DisplayName, InvalidDisplayName};
 pub use self::password::{HashError, InvalidPassword, Password, PasswordHasher};
 pub use self::phone::{InvalidPhone, Phone, mask as mask_phone};
 pub use self::privacy::{Consent, ConsentRequired, PrivacyNotice};
 pub use self::regions::{RegionNode, RegionRef, Regions, RegionsError};
-pub use self::register::{DisplayName, InvalidDisplayName, NewResident};
+pub use self::register::NewResident;
 pub use self::role::Role;
 pub use self::staff::AccountView;
 pub use self::token::Token;
@@ -38,6 +41,8 @@ pub struct CurrentUser {
     pub phone: String,
     pub region_code: String,
     pub role: Role,
+    /// This sign-in may only change the password (the bootstrap admin, or after a staff reset).
+    pub must_change_password: bool,
 }
 
 impl CurrentUser {
@@ -61,6 +66,8 @@ pub struct SignedIn {
     pub token: String,
     pub user: UserView,
     pub expires_at: chrono::DateTime<Utc>,
+    /// The password must be changed before anything else (`POST /api/v1/me/password`).
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +88,8 @@ pub enum AccountError {
     Disabled,
     #[error("no such user")]
     NoSuchUser,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -183,7 +192,12 @@ impl Accounts {
         .insert(&self.db)
         .await?;
         let current = current(user);
-        Ok(SignedIn { token: token.as_str().to_owned(), user: self.view(&current), expires_at })
+        Ok(SignedIn {
+            token: token.as_str().to_owned(),
+            user: self.view(&current),
+            expires_at,
+            must_change_password: current.must_change_password,
+        })
     }
 }
 
@@ -222,6 +236,7 @@ fn current(user: user::Model) -> CurrentUser {
         phone: user.phone,
         region_code: user.region_code,
         role: Role::from_stored(&user.role),
+        must_change_password: user.must_change_password,
     }
 }
 

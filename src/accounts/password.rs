@@ -17,12 +17,40 @@ pub enum InvalidPassword {
     TooShort,
     #[error("密码最多128个字符")]
     TooLong,
+    #[error("密码不能用手机号，别人一猜就中")]
+    IsPhone,
+    #[error("这个密码太常见了，很容易被猜中，请换一个")]
+    Common,
+}
+
+/// The 10,000 most common passwords (SecLists; see common-passwords.LICENSE), lowercase.
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> = std::sync::LazyLock::new(|| {
+    include_str!("common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+});
+
+/// Whether `raw` is one of the most common passwords (letters compared without case).
+pub fn is_common(raw: &str) -> bool {
+    COMMON.contains(raw) || COMMON.contains(raw.to_lowercase().as_str())
 }
 
 impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
+    /// A new password for the account of `phone`: long enough, not the phone number, not one of
+    /// the most common passwords.
+    pub fn parse_new(raw: String, phone: &super::Phone) -> Result<Self, InvalidPassword> {
+        let password = Self::parse(raw)?;
+        if password.0.contains(phone.as_str()) {
+            return Err(InvalidPassword::IsPhone);
+        }
+        if is_common(&password.0) {
+            return Err(InvalidPassword::Common);
+        }
+        Ok(password)
+    }
+
+    /// Only the length rule (staff created from the command line; a password being checked).
     pub fn parse(raw: String) -> Result<Self, InvalidPassword> {
         match raw.chars().count() {
             n if n < Self::MIN_CHARS => Err(InvalidPassword::TooShort),
@@ -43,6 +71,14 @@ impl Password {
         const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
         let mut rng = rand::rng();
         Self((0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect())
+    }
+
+    /// A code a clerk can read out over the phone (a staff reset): 8 random digits, to be
+    /// changed at the next sign-in.
+    pub fn generate_code() -> Self {
+        use rand::RngExt;
+        let mut rng = rand::rng();
+        Self((0..8).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect())
     }
 
     pub fn expose(&self) -> &str {

@@ -24,6 +24,14 @@ impl Phone {
         if valid { Ok(Self(digits.to_owned())) } else { Err(InvalidPhone) }
     }
 
+    /// A number for the first admin when the operator named none: `199` and eight random digits.
+    /// It is printed once with the password, and the password must be changed at first sign-in.
+    pub fn random_for_bootstrap() -> Self {
+        use rand::RngExt;
+        let mut rng = rand::rng();
+        Self(format!("199{:08}", rng.random_range(0..100_000_000u32)))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -3,33 +3,10 @@
 
 use std::net::IpAddr;
 
+use super::DisplayName;
 use super::privacy::Consent;
 use super::{AccountError, Accounts, Password, Phone, Role, SignedIn, insert_user, throttle_key};
 use crate::store::Counters;
-
-/// A display name: 1–20 characters after trimming, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("昵称应为1到20个字，不能有控制字符")]
-pub struct InvalidDisplayName;
-
-impl DisplayName {
-    pub fn parse(raw: &str) -> Result<Self, InvalidDisplayName> {
-        let name = raw.trim();
-        let len = name.chars().count();
-        if (1..=20).contains(&len) && !name.chars().any(char::is_control) {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(InvalidDisplayName)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Everything a registration needs, already parsed.
 #[derive(Debug)]

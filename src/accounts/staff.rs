@@ -44,16 +44,34 @@ impl Accounts {
 
     /// At first start there is no staff account: create one with a random password that the
     /// caller prints once. Returns `None` when an admin exists already.
-    pub async fn ensure_admin(&self, phone: &Phone) -> Result<Option<Password>, AccountError> {
+    /// At first start, with no admin yet: an admin on `phone` (a setting) or, when none is set, on
+    /// a random number, with a random password that must be changed at the first sign-in. Returns
+    /// the phone and password for the caller to print once; `None` when an admin exists.
+    pub async fn ensure_admin(&self, phone: Option<&Phone>) -> Result<Option<(Phone, Password)>, AccountError> {
         let any_admin =
             user::Entity::find().filter(user::Column::Role.eq(Role::Admin.as_str())).one(&self.db).await?.is_some();
         if any_admin {
             return Ok(None);
         }
+        let phone = match phone {
+            Some(phone) => phone.clone(),
+            None => Phone::random_for_bootstrap(),
+        };
         let password = Password::generate();
-        let name = DisplayName::parse("管理员").map_err(|_| AccountError::NoRegions)?;
-        self.create_admin(phone, &name, &password).await?;
-        Ok(Some(password))
+        let name = DisplayName::for_staff("管理员").map_err(|_| AccountError::NoRegions)?;
+        let id = self.create_admin(&phone, &name, &password).await?;
+        self.require_password_change(id).await?;
+        Ok(Some((phone, password)))
+    }
+
+    /// The account's next sign-in may only change the password.
+    pub async fn require_password_change(&self, user_id: i64) -> Result<(), AccountError> {
+        let row = self.user_row(user_id).await?;
+        let mut model: user::ActiveModel = row.into();
+        model.must_change_password = Set(true);
+        model.update(&self.db).await?;
+        self.signed_in.forget_user(user_id);
+        Ok(())
     }
 
     /// Staff search: by phone digits or name, newest first.
@@ -87,10 +105,12 @@ impl Accounts {
     /// Sets a new random password (returned once, for staff to pass on) and signs the user out.
     pub async fn reset_password(&self, user_id: i64) -> Result<Password, AccountError> {
         let row = self.user_row(user_id).await?;
-        let password = Password::generate();
+        let password = Password::generate_code();
         let hash = self.hasher.hash(&password).await?;
         let mut model: user::ActiveModel = row.into();
         model.password_hash = Set(hash);
+        // A password a clerk read out over the phone is changed at the next sign-in.
+        model.must_change_password = Set(true);
         model.update(&self.db).await?;
         auth_token::Entity::delete_many().filter(auth_token::Column::UserId.eq(user_id)).exec(&self.db).await?;
         self.signed_in.forget_user(user_id);

@@ -85,14 +85,16 @@ impl AdminOps {
         slug: Option<&str>,
     ) -> Result<CampaignView, AdminError> {
         let action = if slug.is_some() { "campaign.update" } else { "campaign.create" };
-        let view = self.quiz.save_campaign(spec, slug, false).await?;
-        self.record(
-            Some(actor),
-            action,
-            &view.slug,
-            json!({"published": view.published, "opens_at": view.opens_at, "closes_at": view.closes_at}),
-        )
-        .await?;
+        let saved = self.quiz.save_campaign(spec, slug, false).await?;
+        let view = saved.view;
+        let details = if slug.is_some() {
+            json!({"changes": saved.changes})
+        } else {
+            json!({"published": view.published, "opens_at": view.opens_at, "closes_at": view.closes_at})
+        };
+        if slug.is_none() || !saved.changes.is_empty() {
+            self.record(Some(actor), action, &view.slug, details).await?;
+        }
         Ok(view)
     }
 

@@ -1,19 +1,18 @@
 //! /api/v1/auth/*, /api/v1/me, /api/v1/regions.
 
-use std::net::IpAddr;
-
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::guards::{JsonBody, PresentedToken, TOKEN_COOKIE, User};
+use super::guards::{ClientAddress, JsonBody, PresentedToken, TOKEN_COOKIE, User};
 use crate::accounts::{Accounts, Consent, DisplayName, NewResident, Password, Phone, RegionNode, SignedIn, UserView};
+use crate::config::Settings;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldProblem};
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![register, login, logout, me, regions]
+    routes![register, login, logout, me, regions, change_password]
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -48,8 +47,11 @@ impl TryFrom<RegisterRequest> for NewResident {
             problems.push((code, FieldProblem { field: field.to_owned(), problem }));
         };
         let phone = Phone::parse(&body.phone).map_err(|e| note("invalid_phone", "phone", e.to_string())).ok();
-        let password =
-            Password::parse(body.password).map_err(|e| note("weak_password", "password", e.to_string())).ok();
+        let password = match &phone {
+            Some(phone) => Password::parse_new(body.password, phone),
+            None => Password::parse(body.password),
+        };
+        let password = password.map_err(|e| note("weak_password", "password", e.to_string())).ok();
         let display_name = DisplayName::parse(&body.display_name)
             .map_err(|e| note("invalid_display_name", "display_name", e.to_string()))
             .ok();
@@ -60,10 +62,10 @@ impl TryFrom<RegisterRequest> for NewResident {
             }
             _ => {
                 let code = problems.first().map_or("invalid_body", |(code, _)| code);
-                let message = problems.iter().map(|(_, p)| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>();
+                let message = problems.iter().map(|(_, p)| p.problem.clone()).collect::<Vec<_>>();
                 Err(ApiError::Unprocessable {
                     code,
-                    message: message.join("; "),
+                    message: message.join("；"),
                     fields: problems.into_iter().map(|(_, p)| p).collect(),
                     problems: Vec::new(),
                 })
@@ -82,10 +84,11 @@ struct LoginRequest {
     password: String,
 }
 
-fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn) {
+pub fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn, settings: &Settings) {
     let cookie = Cookie::build((TOKEN_COOKIE, signed_in.token.clone()))
         .http_only(true)
         .same_site(SameSite::Strict)
+        .secure(settings.cookie_secure)
         .path("/")
         .max_age(rocket::time::Duration::seconds((signed_in.expires_at - chrono::Utc::now()).num_seconds()));
     cookies.add(cookie);
@@ -113,13 +116,14 @@ fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn) {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     body: JsonBody<RegisterRequest>,
-    address: Option<IpAddr>,
+    address: ClientAddress,
     accounts: &State<Accounts>,
+    settings: &State<Settings>,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<(Status, Json<SignedIn>)> {
     let new = NewResident::try_from(body.0)?;
-    let signed_in = accounts.register(new, address).await?;
-    set_token_cookie(cookies, &signed_in);
+    let signed_in = accounts.register(new, address.0).await?;
+    set_token_cookie(cookies, &signed_in, settings);
     Ok((Status::Created, Json(signed_in)))
 }
 
@@ -133,8 +137,7 @@ async fn register(
         (status = 200, description = "signed in", body = SignedIn,
             headers(("Set-Cookie" = String, description = "`pufa_token`, HttpOnly, SameSite=Strict"))),
         (status = 400, description = "`malformed_json`", body = ErrorBody),
-        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
-        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: a wrong password, or a disabled account (the same answer)", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 422, description = "`invalid_phone` or `invalid_body`, with `fields`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`: too many wrong passwords for this phone or address", body = ErrorBody,
@@ -146,14 +149,15 @@ async fn register(
 #[post("/auth/login", data = "<body>")]
 async fn login(
     body: JsonBody<LoginRequest>,
-    address: Option<IpAddr>,
+    address: ClientAddress,
     accounts: &State<Accounts>,
+    settings: &State<Settings>,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<SignedIn>> {
     let LoginRequest { phone, password } = body.0;
     let phone = Phone::parse(&phone).map_err(|e| ApiError::invalid_field("invalid_phone", "phone", e.to_string()))?;
-    let signed_in = accounts.login(&phone, &Password::for_login(password), address).await?;
-    set_token_cookie(cookies, &signed_in);
+    let signed_in = accounts.login(&phone, &Password::for_login(password), address.0).await?;
+    set_token_cookie(cookies, &signed_in, settings);
     Ok(Json(signed_in))
 }
 
@@ -204,4 +208,44 @@ fn me(user: User, accounts: &State<Accounts>) -> Json<UserView> {
 #[get("/regions")]
 fn regions(accounts: &State<Accounts>) -> Json<Vec<RegionNode>> {
     Json(accounts.regions().tree())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ChangePasswordRequest {
+    #[schema(max_length = 128)]
+    current_password: String,
+    /// At least 8 characters, not the phone number, not one of the most common passwords.
+    #[schema(min_length = 8, max_length = 128)]
+    new_password: String,
+}
+
+/// Changes the caller's password; every other sign-in ends. A sign-in that must change its password
+/// (the first admin, after a staff reset) may do only this.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 422, description = "`wrong_password` (the current one), `weak_password` or `invalid_body`, with `fields`", body = ErrorBody),
+    )
+)]
+#[post("/me/password", data = "<body>")]
+async fn change_password(
+    user: User,
+    token: PresentedToken,
+    body: JsonBody<ChangePasswordRequest>,
+    accounts: &State<Accounts>,
+) -> ApiResult<Status> {
+    let ChangePasswordRequest { current_password, new_password } = body.0;
+    let phone = Phone::parse(&user.0.phone).map_err(|_| ApiError::Internal)?;
+    let new = Password::parse_new(new_password, &phone)
+        .map_err(|e| ApiError::invalid_field("weak_password", "new_password", e.to_string()))?;
+    accounts.change_password(&user.0, &Password::for_login(current_password), &new, &token.0).await?;
+    Ok(Status::NoContent)
 }

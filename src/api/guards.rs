@@ -10,22 +10,70 @@ use crate::error::{ApiError, FieldProblem, remember};
 
 pub const TOKEN_COOKIE: &str = "pufa_token";
 
-/// The token the client presented, well formed (it may still be unknown or expired).
-pub struct PresentedToken(pub Token);
+/// The token the client presented, well formed (it may still be unknown or expired), and whether
+/// it came in the cookie (which a browser adds by itself, so a write needs more proof).
+pub struct PresentedToken(pub Token, pub bool);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for PresentedToken {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
-        let raw = match req.headers().get_one("Authorization") {
-            Some(header) => header.strip_prefix("Bearer ").map(str::trim).map(str::to_owned),
-            None => req.cookies().get(TOKEN_COOKIE).map(|c| c.value().to_owned()),
+        let (raw, from_cookie) = match req.headers().get_one("Authorization") {
+            Some(header) => (header.strip_prefix("Bearer ").map(str::trim).map(str::to_owned), false),
+            None => (req.cookies().get(TOKEN_COOKIE).map(|c| c.value().to_owned()), true),
         };
         match raw.as_deref().and_then(Token::parse) {
-            Some(token) => Outcome::Success(Self(token)),
+            Some(token) => Outcome::Success(Self(token, from_cookie)),
             None => Outcome::Error((remember(req, ApiError::Unauthorized), ())),
         }
+    }
+}
+
+/// A write authenticated by the cookie alone must come from a page of this site (its `Origin`)
+/// and carry JSON (a cross-site form can send neither): the cookie is SameSite=Strict already,
+/// this holds even where a browser ignores that.
+fn cookie_write_allowed(req: &Request<'_>) -> bool {
+    use rocket::http::Method;
+    if matches!(req.method(), Method::Get | Method::Head | Method::Options) {
+        return true;
+    }
+    let host = req.headers().get_one("Host");
+    let origin_host = req.headers().get_one("Origin").and_then(|o| o.split_once("://")).map(|(_, h)| h);
+    let same_origin = host.is_some() && origin_host == host;
+    let has_body = req.headers().get_one("Content-Length").is_some_and(|l| l != "0")
+        || req.headers().contains("Transfer-Encoding");
+    same_origin && (!has_body || req.content_type().is_some_and(|ct| ct.is_json()))
+}
+
+/// What a sign-in that must change its password may still do.
+fn allowed_before_password_change(req: &Request<'_>) -> bool {
+    use rocket::http::Method;
+    let path = req.uri().path();
+    matches!(
+        (req.method(), path.as_str()),
+        (Method::Post, "/api/v1/me/password") | (Method::Post, "/api/v1/auth/logout") | (Method::Get, "/api/v1/me")
+    )
+}
+
+/// The client's address: the peer, or behind a trusted proxy the address it names
+/// (`trusted_proxies`); never what a client says of itself.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientAddress {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let Some(peer) = req.remote().map(|r| r.ip()) else { return Outcome::Success(Self(None)) };
+        let client = match req.rocket().state::<Settings>() {
+            Some(settings) => {
+                let forwarded: Vec<&str> = req.headers().get("X-Forwarded-For").collect();
+                settings.trusted_proxies.client(peer, &forwarded)
+            }
+            None => peer,
+        };
+        Outcome::Success(Self(Some(client)))
     }
 }
 
@@ -39,12 +87,24 @@ impl<'r> FromRequest<'r> for User {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         let cached = req
             .local_cache_async(async {
-                let token = match req.guard::<PresentedToken>().await {
-                    Outcome::Success(token) => token.0,
+                let (token, from_cookie) = match req.guard::<PresentedToken>().await {
+                    Outcome::Success(token) => (token.0, token.1),
                     _ => return Err(ApiError::Unauthorized),
                 };
+                if from_cookie && !cookie_write_allowed(req) {
+                    return Err(ApiError::Refused {
+                        code: "cross_origin",
+                        message: "这个请求不是从本站页面发出的，没有执行".into(),
+                    });
+                }
                 let accounts = req.rocket().state::<Accounts>().ok_or(ApiError::Internal)?;
-                accounts.authenticate(&token).await.map_err(ApiError::from)
+                let user = accounts.authenticate(&token).await.map_err(ApiError::from)?;
+                if user.must_change_password && !allowed_before_password_change(req) {
+                    return Err(ApiError::Refused {
+                        code: "password_change_required", message: "请先修改密码".into()
+                    });
+                }
+                Ok(user)
             })
             .await;
         match cached {
@@ -141,6 +201,9 @@ impl From<AccountError> for ApiError {
                 ApiError::Refused { code: "account_disabled", message: "该账号已停用".into() }
             }
             AccountError::NoSuchUser => ApiError::NotFound,
+            AccountError::WrongCurrentPassword => {
+                ApiError::invalid_field("wrong_password", "current_password", "现在的密码不对")
+            }
             AccountError::Db(e) => ApiError::from(e),
             AccountError::Hash(HashError::Busy) => ApiError::Unavailable("登录的人太多，请稍后再试"),
             AccountError::Hash(e) => ApiError::internal("password hashing", &e),

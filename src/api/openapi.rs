@@ -34,6 +34,7 @@ pub fn routes() -> Vec<rocket::Route> {
         accounts::logout,
         accounts::me,
         accounts::regions,
+        accounts::change_password,
         banks::upload_bank,
         banks::list_banks,
         banks::list_questions,

@@ -61,6 +61,7 @@ impl From<QuizError> for ApiError {
                 problems: Vec::new(),
             },
             QuizError::CampaignStillOpen => ApiError::conflict("campaign_still_open", "活动尚未结束，不能抽奖"),
+            QuizError::CampaignLocked(e) => ApiError::conflict("campaign_locked", e.to_string()),
             QuizError::SlugTaken => ApiError::conflict("slug_taken", "a campaign with this slug exists"),
             QuizError::NotEnoughQuestions(e) => ApiError::conflict("not_enough_questions", e.to_string()),
             QuizError::TooFast { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
@@ -105,6 +106,7 @@ async fn create_campaign(
         (status = 200, description = "saved", body = CampaignView),
         (status = 400, description = "`malformed_json`: not JSON, or empty", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+        (status = 409, description = "`campaign_locked`: the campaign is open (only title, description and a later close may change) or drawn (nothing may)", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `json_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_campaign` or `invalid_body`, with `fields`", body = ErrorBody),
     )

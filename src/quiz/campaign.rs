@@ -58,6 +58,12 @@ pub struct CampaignSpec {
     #[serde(default = "default_points")]
     #[schema(minimum = 1, maximum = 100)]
     pub points_per_question: u32,
+    /// The least time a person needs for an answer, in seconds (from the previous answer, or the
+    /// start); a session with three answers faster than this is kept off the boards and out of the
+    /// draw until staff look at it. 0 turns the check off.
+    #[serde(default = "default_min_secs_per_answer")]
+    #[schema(minimum = 0, maximum = 60)]
+    pub min_secs_per_answer: f64,
     pub reveal: Reveal,
     pub ranking: Ranking,
     pub prize: Prize,
@@ -67,6 +73,15 @@ pub struct CampaignSpec {
 
 fn default_points() -> u32 {
     5
+}
+
+/// Measured on the shipped bank: the shortest judge stem is about 20 characters, which an adult
+/// reads at 5–8 characters a second, and a tap takes half a second; 2 s is below any person who
+/// reads the question at all, and far above a script (tens of milliseconds).
+pub const DEFAULT_MIN_SECS_PER_ANSWER: f64 = 2.0;
+
+fn default_min_secs_per_answer() -> f64 {
+    DEFAULT_MIN_SECS_PER_ANSWER
 }
 
 /// A checked campaign.
@@ -85,6 +100,8 @@ pub struct Campaign {
     pub attempts_per_day: u32,
     pub max_attempts: u32,
     pub points_per_question: u32,
+    /// Answers faster than this after the previous one count as quick (see `quiz::plausibility`).
+    pub min_ms_per_answer: u32,
     pub reveal: Reveal,
     pub ranking: Ranking,
     pub prize: Prize,
@@ -165,6 +182,7 @@ impl Campaign {
             attempts_per_day: count(row.attempts_per_day),
             max_attempts: count(row.max_attempts),
             points_per_question: count(row.points_per_question),
+            min_ms_per_answer: count(row.min_ms_per_answer),
             published: row.published,
             draw_commitment: row.draw_commitment,
         }
@@ -248,6 +266,9 @@ impl CampaignSpec {
         if !(1..=100).contains(&self.points_per_question) {
             bad("points_per_question", "1–100");
         }
+        if !(0.0..=60.0).contains(&self.min_secs_per_answer) {
+            bad("min_secs_per_answer", "0–60 seconds");
+        }
         if self.prize.per_day.is_some_and(|n| n == 0 || n > 10_000)
             || (self.prize.per_day.is_some() && self.prize.mode != PrizeMode::Lottery)
         {
@@ -277,6 +298,7 @@ impl CampaignSpec {
             attempts_per_day: self.attempts_per_day,
             max_attempts: self.max_attempts,
             points_per_question: self.points_per_question,
+            min_ms_per_answer: (self.min_secs_per_answer * 1000.0).round() as u32,
             reveal: self.reveal,
             ranking: self.ranking,
             prize: self.prize,
@@ -302,6 +324,7 @@ pub struct CampaignView {
     pub attempts_per_day: u32,
     pub max_attempts: u32,
     pub points_per_question: u32,
+    pub min_secs_per_answer: f64,
     pub max_score: u32,
     pub reveal: Reveal,
     pub ranking: Ranking,
@@ -346,6 +369,7 @@ impl CampaignView {
             attempts_per_day: c.attempts_per_day,
             max_attempts: c.max_attempts,
             points_per_question: c.points_per_question,
+            min_secs_per_answer: f64::from(c.min_ms_per_answer) / 1000.0,
             max_score: c.max_score(),
             reveal: c.reveal,
             ranking: c.ranking,

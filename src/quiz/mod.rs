@@ -7,6 +7,7 @@ pub mod campaign;
 mod commit;
 mod daily;
 pub mod draw;
+pub mod frozen;
 pub mod grading;
 mod mistakes;
 mod pace;
@@ -61,12 +62,21 @@ pub enum QuizError {
     SlugTaken,
     #[error("the campaign is still open")]
     CampaignStillOpen,
+    #[error(transparent)]
+    CampaignLocked(#[from] frozen::Locked),
     #[error("the question bank cannot fill this quiz now: {0}")]
     NotEnoughQuestions(draw::NotEnoughQuestions),
     #[error("answers are coming too fast")]
     TooFast { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// A campaign as saved, and what changed (for the audit log).
+#[derive(Debug)]
+pub struct CampaignSaved {
+    pub view: CampaignView,
+    pub changes: Vec<frozen::FieldChange>,
 }
 
 /// The quiz service.
@@ -171,7 +181,7 @@ impl Quiz {
         spec: CampaignSpec,
         existing_slug: Option<&str>,
         from_file: bool,
-    ) -> Result<CampaignView, QuizError> {
+    ) -> Result<CampaignSaved, QuizError> {
         let now = self.now();
         if existing_slug.is_some_and(|slug| slug != spec.slug) {
             let problem = "the body's slug must match the path (a slug cannot be renamed)".to_owned();
@@ -183,6 +193,20 @@ impl Quiz {
         };
         let dates = existing.as_ref().map(|c| (c.opens_at, c.closes_at));
         let campaign = spec.check(now, from_file, dates).map_err(QuizError::InvalidCampaign)?;
+        let changes = match &existing {
+            Some(row) => {
+                let before = Campaign::from_row(row.clone());
+                let changes = frozen::changes(&before, &campaign, now);
+                frozen::allowed(&before, &changes, now, row.draw_result.is_some())?;
+                changes
+            }
+            None => Vec::new(),
+        };
+        if existing.is_some() && changes.is_empty() {
+            // Nothing to store (a campaign file loaded again at start).
+            let row = existing.clone().ok_or(QuizError::NotFound)?;
+            return Ok(CampaignSaved { view: CampaignView::new(&Campaign::from_row(row), now, None), changes });
+        }
         self.check_against_bank(&campaign)?;
         let mut model = campaign_row::ActiveModel {
             slug: Set(campaign.slug.clone()),
@@ -197,6 +221,7 @@ impl Quiz {
             attempts_per_day: Set(to_i32(campaign.attempts_per_day)),
             max_attempts: Set(to_i32(campaign.max_attempts)),
             points_per_question: Set(to_i32(campaign.points_per_question)),
+            min_ms_per_answer: Set(to_i32(campaign.min_ms_per_answer)),
             reveal: Set(if campaign.reveal == Reveal::AtEnd { "at_end" } else { "after_each" }.into()),
             ranking: Set(campaign.ranking.as_str().into()),
             prize: Set(to_json(&campaign.prize)),
@@ -225,7 +250,7 @@ impl Quiz {
             }
         };
         self.campaigns.clear();
-        Ok(CampaignView::new(&Campaign::from_row(saved), now, None))
+        Ok(CampaignSaved { view: CampaignView::new(&Campaign::from_row(saved), now, None), changes })
     }
 
     /// Published campaigns, newest first, with their state now.
@@ -310,7 +335,7 @@ impl Quiz {
                 Ok(spec) => {
                     let slug = spec.slug.clone();
                     let exists = self.campaign_row(&slug).await.ok().flatten().is_some();
-                    self.save_campaign(spec, exists.then_some(slug.as_str()), true).await
+                    self.save_campaign(spec, exists.then_some(slug.as_str()), true).await.map(|saved| saved.view)
                 }
                 Err(message) => {
                     Err(QuizError::InvalidCampaign(vec![FieldProblem { field: "file".into(), problem: message }]))

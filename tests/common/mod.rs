@@ -332,7 +332,7 @@ impl TestApp {
     pub async fn admin_token(&self) -> String {
         let accounts = self.state::<pufa::accounts::Accounts>();
         let phone = pufa::accounts::Phone::parse("13300000001").expect("phone");
-        let name = pufa::accounts::DisplayName::parse("司法局管理员").expect("name");
+        let name = pufa::accounts::DisplayName::for_staff("司法局管理员").expect("name");
         let password = pufa::accounts::Password::parse("admin-password".into()).expect("password");
         accounts.create_admin(&phone, &name, &password).await.expect("admin");
         let reply = self.login("13300000001", "admin-password").await;

@@ -33,6 +33,13 @@ pub struct Model {
     pub draw_commitment: Option<String>,
     /// JSON of the draw once run: eligible list (masked) and winners.
     pub draw_result: Option<String>,
+    /// A person needs at least this long for an answer; faster answers count as quick.
+    pub min_ms_per_answer: i32,
+    /// The eligible list, fixed once every session of the campaign could have finished (canonical JSON).
+    pub eligible_json: Option<String>,
+    /// SHA-256 of `eligible_json`, public from then on, before the draw.
+    pub eligible_sha256: Option<String>,
+    pub eligible_fixed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,14 @@ pub struct Model {
     pub duration_ms: Option<i64>,
     /// `"{user}:{campaign}"` while in progress, NULL after: a unique index keeps one open attempt.
     pub in_progress_key: Option<String>,
+    /// Answers that came faster than the campaign's floor (`min_ms_per_answer`) after the previous one.
+    pub quick_answers: i32,
+    /// Set at finish when the session broke the floor: why, in words. Off the boards and out of
+    /// the draw while set and not cleared.
+    pub flag_reason: Option<String>,
+    /// Staff looked at the flag and cleared it (who, when).
+    pub flag_cleared_at: Option<DateTimeUtc>,
+    pub flag_cleared_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     /// Set when the account was erased: phone, name and password are gone, the row stays so that
     /// anonymous statistics of its sessions stay true.
     pub erased_at: Option<DateTimeUtc>,
+    /// Set for the bootstrap admin and after a staff reset: the next sign-in may only change it.
+    pub must_change_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

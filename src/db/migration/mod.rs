@@ -9,6 +9,7 @@ mod m20261127_000004_admin;
 mod m20261127_000005_audit_chain_unique;
 mod m20261202_000002_create_sms_codes;
 mod m20261202_100001_privacy;
+mod m20261202_100002_integrity;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_admin::Migration),
             Box::new(m20261127_000005_audit_chain_unique::Migration),
             Box::new(m20261202_100001_privacy::Migration),
+            Box::new(m20261202_100002_integrity::Migration),
             Box::new(m20261202_000002_create_sms_codes::Migration),
         ]
     }

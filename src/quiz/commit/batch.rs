@@ -45,7 +45,7 @@ pub(super) async fn store_batch(db: &DatabaseConnection, writes: &[&Write]) -> R
         .map(|write| match write {
             Write::Answer(_) => answered.next().map(Outcome::Answer).ok_or_else(mismatch_empty),
             // A second finish of the same session in this batch finds it finished already.
-            Write::Finish(w) => Ok(Outcome::Finish(finished.remove(&w.session_id))),
+            Write::Finish(w) => Ok(Outcome::Finish(finished.remove(&w.session_id).map(Box::new))),
             Write::Start(w) => {
                 Ok(Outcome::Start(if started.contains(&w.session.id) { Started::Stored } else { Started::InProgress }))
             }
@@ -102,7 +102,7 @@ async fn store_answers(
         .map(|w| {
             let stored_this = taken_writes.iter().any(|t| std::ptr::eq(*t, *w));
             match counted.get(&w.session_id) {
-                Some(session) if stored_this => Stored::Counted(session.clone()),
+                Some(session) if stored_this => Stored::Counted(Box::new(session.clone())),
                 _ => Stored::Raced,
             }
         })

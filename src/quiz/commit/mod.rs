@@ -46,7 +46,7 @@ pub(super) struct AnswerWrite {
 #[derive(Debug)]
 pub(super) enum Stored {
     /// Stored; the session row after the answer counted (its score is the new score).
-    Counted(quiz_session::Model),
+    Counted(Box<quiz_session::Model>),
     /// Nothing stored: the question was answered, or the session finished, by another request
     /// (maybe on another instance). The caller settles by what SQL holds now.
     Raced,
@@ -98,7 +98,7 @@ impl Write {
 enum Outcome {
     Answer(Stored),
     /// The session row as finished by this write; `None`: it was finished already.
-    Finish(Option<quiz_session::Model>),
+    Finish(Option<Box<quiz_session::Model>>),
     Start(Started),
 }
 
@@ -149,7 +149,7 @@ impl QuizWrites {
     /// Marks a session finished; `None` if it was finished already.
     pub async fn finish_session(&self, write: FinishWrite) -> Result<Option<quiz_session::Model>, DbErr> {
         match self.store(Write::Finish(write)).await? {
-            Outcome::Finish(finished) => Ok(finished),
+            Outcome::Finish(finished) => Ok(finished.map(|row| *row)),
             other => Err(mismatch(&other)),
         }
     }

@@ -62,6 +62,10 @@ impl Quiz {
             total: i32::try_from(drawn.len()).unwrap_or(i32::MAX),
             duration_ms: None,
             in_progress_key: Some(in_progress_key(user_id, campaign.id)),
+            quick_answers: 0,
+            flag_reason: None,
+            flag_cleared_at: None,
+            flag_cleared_by: None,
         };
         let drawn_rows: Vec<session_question::Model> = drawn
             .iter()

@@ -8,23 +8,14 @@ use rocket::figment::{
 };
 use serde::Deserialize;
 
-use crate::sms::{AliyunSettings, ProviderSettings, SendLimits, SmsSettings, TencentSettings};
+mod network;
+mod sms;
+
+pub use self::network::{Cidr, TrustedProxies};
+use self::sms::{SMS_CODE_SECRET, SMS_KEY_ID, SMS_KEY_SECRET, SmsProviderName};
+
+use crate::sms::SmsSettings;
 pub use crate::store::StoreMode as LiveScoresMode;
-
-/// The SMS secrets, read from the environment only (never from a file, never logged): the
-/// provider's key pair and the secret that keys the stored code hashes.
-const SMS_KEY_ID: &str = "PUFA_SMS_KEY_ID";
-const SMS_KEY_SECRET: &str = "PUFA_SMS_KEY_SECRET";
-const SMS_CODE_SECRET: &str = "PUFA_SMS_CODE_SECRET";
-
-/// `sms_provider`: who sends the codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SmsProviderName {
-    Log,
-    Tencent,
-    Aliyun,
-}
 
 /// Raw settings as they arrive from files and the environment.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,7 +28,9 @@ struct RawSettings {
     regions_file: PathBuf,
     question_bank_dir: PathBuf,
     import_on_start: bool,
-    bootstrap_admin_phone: String,
+    bootstrap_admin_phone: Option<String>,
+    trusted_proxies: Vec<String>,
+    cookie_secure: bool,
     login_max_failures_per_phone: u32,
     login_max_failures_per_address: u32,
     login_window_secs: u64,
@@ -71,7 +64,12 @@ pub struct Settings {
     pub regions_file: PathBuf,
     pub question_bank_dir: PathBuf,
     pub import_on_start: bool,
-    pub bootstrap_admin_phone: crate::accounts::Phone,
+    /// The first admin's phone, when the operator names one (else a random number, printed once).
+    pub bootstrap_admin_phone: Option<crate::accounts::Phone>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Mark the sign-in cookie `Secure` (when pufa is served over https).
+    pub cookie_secure: bool,
     pub login_max_failures_per_phone: u32,
     pub login_max_failures_per_address: u32,
     pub login_window_secs: u64,
@@ -115,7 +113,9 @@ token_ttl_days = 30
 regions_file = "question-bank/regions.toml"
 question_bank_dir = "question-bank"
 import_on_start = true
-bootstrap_admin_phone = "19900000000"
+trusted_proxies = []
+cookie_secure = false
+ip_header = false
 login_max_failures_per_phone = 5
 login_max_failures_per_address = 50
 login_window_secs = 900
@@ -202,109 +202,7 @@ fn redis_nodes(raw: &str) -> Result<String, ConfigError> {
     Ok(nodes.join(","))
 }
 
-/// `sms_endpoint`: the provider's own when empty; HTTPS, or plain HTTP to this machine only (a
-/// test stub), and nothing after the host: both signatures cover the path `/`.
-fn sms_endpoint(raw: &str, default: &str) -> Result<reqwest::Url, ConfigError> {
-    let text = if raw.trim().is_empty() { default } else { raw.trim() };
-    let problem = |p: &str| ConfigError::new("sms_endpoint", p);
-    let url =
-        reqwest::Url::parse(text).map_err(|_| problem("must be a URL such as https://sms.tencentcloudapi.com"))?;
-    let secure = url.scheme() == "https" || (url.scheme() == "http" && crate::sms::is_loopback(&url));
-    if !secure {
-        return Err(problem("must start with https:// (plain http:// only to this machine)"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(problem("must be the provider's address alone, without a path, query or user"));
-    }
-    Ok(url)
-}
-
 impl RawSettings {
-    fn sms(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<SmsSettings, ConfigError> {
-        let secret = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(crate::sms::Secret::new);
-        if !(1..=100).contains(&self.sms_codes_per_phone_per_day) {
-            return Err(ConfigError::new("sms_codes_per_phone_per_day", "must be between 1 and 100"));
-        }
-        if !(1..=100_000).contains(&self.sms_codes_per_address_per_hour) {
-            return Err(ConfigError::new("sms_codes_per_address_per_hour", "must be between 1 and 100000"));
-        }
-        if !(1..=30).contains(&self.sms_timeout_secs) {
-            return Err(ConfigError::new("sms_timeout_secs", "must be between 1 and 30"));
-        }
-        let code_secret = secret(SMS_CODE_SECRET);
-        if code_secret.as_ref().is_some_and(|s| s.expose().len() < 32) {
-            return Err(ConfigError::new(
-                "sms_code_secret",
-                format!("{SMS_CODE_SECRET} must be 32 characters or more"),
-            ));
-        }
-        let limits = SendLimits {
-            per_phone_per_day: self.sms_codes_per_phone_per_day,
-            per_address_per_hour: self.sms_codes_per_address_per_hour,
-        };
-        if self.sms_provider == SmsProviderName::Log {
-            return Ok(SmsSettings { provider: ProviderSettings::Log, limits, code_secret });
-        }
-        if code_secret.is_none() {
-            return Err(ConfigError::new(
-                "sms_code_secret",
-                format!("set {SMS_CODE_SECRET} (32 characters or more) in the environment"),
-            ));
-        }
-        let key_id = secret(SMS_KEY_ID)
-            .ok_or_else(|| ConfigError::new("sms_key_id", format!("set {SMS_KEY_ID} in the environment")))?;
-        let key_secret = secret(SMS_KEY_SECRET)
-            .ok_or_else(|| ConfigError::new("sms_key_secret", format!("set {SMS_KEY_SECRET} in the environment")))?;
-        let sign_name = self.sms_sign_name.trim();
-        if sign_name.is_empty() || sign_name.chars().count() > 32 || sign_name.chars().any(char::is_control) {
-            return Err(ConfigError::new("sms_sign_name", "the approved SMS signature (签名), 1 to 32 characters"));
-        }
-        let template_id = self.sms_template_id.trim();
-        if template_id.is_empty()
-            || template_id.len() > 64
-            || !template_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            return Err(ConfigError::new("sms_template_id", "the approved template's id, letters, digits and _"));
-        }
-        let timeout = std::time::Duration::from_secs(self.sms_timeout_secs);
-        let provider = if self.sms_provider == SmsProviderName::Tencent {
-            if self.sms_app_id.is_empty()
-                || self.sms_app_id.len() > 20
-                || !self.sms_app_id.bytes().all(|b| b.is_ascii_digit())
-            {
-                return Err(ConfigError::new(
-                    "sms_app_id",
-                    "the SmsSdkAppId of the SMS application, digits such as 1400006666",
-                ));
-            }
-            if self.sms_region.is_empty()
-                || !self.sms_region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            {
-                return Err(ConfigError::new("sms_region", "a region such as ap-guangzhou"));
-            }
-            ProviderSettings::Tencent(TencentSettings {
-                secret_id: key_id,
-                secret_key: key_secret,
-                sdk_app_id: self.sms_app_id.clone(),
-                sign_name: sign_name.to_owned(),
-                template_id: template_id.to_owned(),
-                region: self.sms_region.clone(),
-                endpoint: sms_endpoint(&self.sms_endpoint, crate::sms::TENCENT_ENDPOINT)?,
-                timeout,
-            })
-        } else {
-            ProviderSettings::Aliyun(AliyunSettings {
-                access_key_id: key_id,
-                access_key_secret: key_secret,
-                sign_name: sign_name.to_owned(),
-                template_code: template_id.to_owned(),
-                endpoint: sms_endpoint(&self.sms_endpoint, crate::sms::ALIYUN_ENDPOINT)?,
-                timeout,
-            })
-        };
-        Ok(SmsSettings { provider, limits, code_secret })
-    }
-
     fn validate(self, sms: SmsSettings) -> Result<Settings, ConfigError> {
         let db = self.database_url.trim();
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
@@ -320,8 +218,15 @@ impl RawSettings {
         if !(1..=365).contains(&self.token_ttl_days) {
             return Err(ConfigError::new("token_ttl_days", "must be between 1 and 365"));
         }
-        let bootstrap_admin_phone = crate::accounts::Phone::parse(&self.bootstrap_admin_phone)
+        let bootstrap_admin_phone = self
+            .bootstrap_admin_phone
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(crate::accounts::Phone::parse)
+            .transpose()
             .map_err(|_| ConfigError::new("bootstrap_admin_phone", "must be an 11-digit mainland mobile number"))?;
+        let trusted_proxies =
+            TrustedProxies::parse(&self.trusted_proxies).map_err(|p| ConfigError::new("trusted_proxies", p))?;
         if self.login_max_failures_per_phone == 0 || self.login_max_failures_per_address == 0 {
             return Err(ConfigError::new("login_max_failures_per_phone", "limits must be at least 1"));
         }
@@ -358,6 +263,8 @@ impl RawSettings {
             question_bank_dir: self.question_bank_dir,
             import_on_start: self.import_on_start,
             bootstrap_admin_phone,
+            trusted_proxies,
+            cookie_secure: self.cookie_secure,
             login_max_failures_per_phone: self.login_max_failures_per_phone,
             login_max_failures_per_address: self.login_max_failures_per_address,
             login_window_secs: self.login_window_secs,
@@ -379,56 +286,4 @@ impl RawSettings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with(key: &str, value: &str) -> Result<Settings, ConfigError> {
-        Settings::from_figment(&Figment::from(Toml::string(DEFAULTS)).merge((key, value)))
-    }
-
-    #[test]
-    fn defaults_are_valid() {
-        let settings = with("redis_prefix", "pufa").expect("defaults validate");
-        assert_eq!(settings.live_scores, LiveScoresMode::Auto);
-        assert_eq!(settings.token_ttl, chrono::Duration::days(30));
-    }
-
-    #[test]
-    fn a_bad_setting_is_named_in_one_line() {
-        let err = with("live_scores", "sometimes").expect_err("unknown mode");
-        assert_eq!(err.key, "live_scores");
-        let err = with("database_url", "mysql://x").expect_err("unsupported database");
-        assert_eq!(err.to_string().lines().count(), 1);
-        assert!(err.to_string().contains("database_url"));
-    }
-
-    #[test]
-    fn several_redis_urls_mean_a_cluster() {
-        let settings = with("redis_url", " redis://127.0.0.1:7000, redis://127.0.0.1:7001,redis://127.0.0.1:7002 ")
-            .expect("a cluster list");
-        assert_eq!(
-            settings.redis_url.as_deref(),
-            Some("redis://127.0.0.1:7000,redis://127.0.0.1:7001,redis://127.0.0.1:7002")
-        );
-        assert_eq!(with("redis_url", "redis://h:1").expect("one node").redis_url.as_deref(), Some("redis://h:1"));
-        for bad in [
-            "redis://h:1,,redis://h:2",
-            "redis://h:1,",
-            "redis://h:1,h:2",
-            "redis://h:1,redis+unix:///tmp/r.sock",
-            "redis://h:1,redis://h:1",
-            "h:1",
-        ] {
-            let err = with("redis_url", bad).expect_err(bad);
-            assert_eq!(err.key, "redis_url", "{bad}");
-            assert_eq!(err.to_string().lines().count(), 1);
-        }
-    }
-
-    #[test]
-    fn redis_mode_needs_a_redis_url() {
-        let figment = Figment::from(Toml::string(DEFAULTS)).merge(("live_scores", "redis")).merge(("redis_url", ""));
-        let err = Settings::from_figment(&figment).expect_err("redis without url");
-        assert_eq!(err.key, "redis_url");
-    }
-}
+mod tests;
