@@ -10,6 +10,7 @@ pub mod db;
 pub mod digest;
 pub mod error;
 pub mod metrics;
+pub mod plausibility;
 pub mod privacy;
 pub mod prize;
 pub mod problems;

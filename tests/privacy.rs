@@ -28,6 +28,8 @@ async fn resident_with_history(app: &TestApp) -> String {
     let id = session.body["id"].as_str().expect("id").to_owned();
     for q in session.body["questions"].as_array().expect("questions") {
         let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+        // A person reads each question (`plausibility`).
+        app.clock.advance(chrono::Duration::seconds(3));
         let path = format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
         assert_eq!(app.put(&path, json!({"choice": choice}), Some(&token)).await.status, Status::Ok);
     }

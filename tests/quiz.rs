@@ -23,6 +23,8 @@ async fn answer_all(app: &TestApp, session: &Value, token: &str) -> u64 {
     for q in session["questions"].as_array().expect("questions") {
         let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
         let position = q["position"].as_u64().expect("position");
+        // A person reads each question before answering (`plausibility`).
+        app.clock.advance(chrono::Duration::seconds(3));
         let reply =
             app.put(&format!("/api/v1/sessions/{id}/answers/{position}"), json!({"choice": choice}), Some(token)).await;
         assert_eq!(reply.status, Status::Ok, "{}", reply.body);

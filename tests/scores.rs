@@ -512,6 +512,8 @@ async fn with_redis_stopped_answers_still_succeed_and_boards_catch_up() {
         let id = session["id"].as_str().expect("id");
         for q in session["questions"].as_array().expect("qs") {
             let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+            // A person reads each question (`plausibility`).
+            app.clock.advance(chrono::Duration::seconds(3));
             let reply = app
                 .put(
                     &format!("/api/v1/sessions/{id}/answers/{}", q["position"]),
@@ -573,6 +575,7 @@ async fn the_api_shows_boards_regions_and_my_rank(app: TestApp) {
         let id = session["id"].as_str().expect("id");
         for q in session["questions"].as_array().expect("qs").iter().take(i * 5 + 1) {
             let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+            app.clock.advance(chrono::Duration::seconds(3));
             app.put(
                 &format!("/api/v1/sessions/{id}/answers/{}", q["position"]),
                 json!({"choice": choice}),

@@ -92,9 +92,7 @@ impl AdminOps {
         } else {
             json!({"published": view.published, "opens_at": view.opens_at, "closes_at": view.closes_at})
         };
-        if slug.is_none() || !saved.changes.is_empty() {
-            self.record(Some(actor), action, &view.slug, details).await?;
-        }
+        self.record(Some(actor), action, &view.slug, details).await?;
         Ok(view)
     }
 

@@ -67,7 +67,13 @@ impl SessionCache {
         self.lock().get(id).map(|c| c.session.clone())
     }
 
-    /// An answer was stored: `session` is the row as the answer left it.
+    /// When the session's latest answer came, if cached.
+    pub fn last_answered(&self, id: &str) -> Option<DateTime<Utc>> {
+        self.lock().get(id).and_then(|c| c.questions.iter().filter_map(|q| q.answered_at).max())
+    }
+
+    /// An answer was stored: `session` is the row as the answer left it. Returns how many of the
+    /// session's questions are answered now (as far as this cache knows).
     pub fn answered(
         &self,
         session: &quiz_session::Model,
@@ -75,9 +81,9 @@ impl SessionCache {
         choice: &str,
         correct: bool,
         at: DateTime<Utc>,
-    ) {
+    ) -> i32 {
         let mut sessions = self.lock();
-        let Some(cached) = sessions.get_mut(&session.id) else { return };
+        let Some(cached) = sessions.get_mut(&session.id) else { return 0 };
         // Two answers of one session may report back out of order: keep the later count.
         if session.correct >= cached.session.correct && session.score >= cached.session.score {
             cached.session = session.clone();
@@ -87,6 +93,7 @@ impl SessionCache {
             q.correct = Some(correct);
             q.answered_at = Some(at);
         }
+        i32::try_from(cached.questions.iter().filter(|q| q.choice.is_some()).count()).unwrap_or(i32::MAX)
     }
 
     pub fn forget(&self, id: &str) {

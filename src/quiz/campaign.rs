@@ -9,7 +9,7 @@ use crate::db::entity::campaign;
 pub use crate::prize::{Prize, PrizeMode};
 use crate::problems::FieldProblem;
 pub use crate::scores::Ranking;
-use crate::scores::Scoring;
+use crate::scores::{LiveMeasure, Scoring};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -141,6 +141,7 @@ impl Campaign {
             ranking: self.ranking,
             opens_at: self.opens_at,
             closes_at: self.closes_at,
+            live_by: if self.reveal == Reveal::AtEnd { LiveMeasure::Answered } else { LiveMeasure::Points },
         }
     }
 

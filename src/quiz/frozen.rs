@@ -58,7 +58,8 @@ pub fn allowed(before: &Campaign, changes: &[FieldChange], now: DateTime<Utc>, d
     if drawn {
         return Err(Locked::AfterDraw);
     }
-    if now < before.opens_at {
+    // A draft is not running, whatever its dates say.
+    if !before.published || now < before.opens_at {
         return Ok(());
     }
     let locked: Vec<String> = changes

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::board::Board;
-use super::{LeaderboardEntry, Scores, Scoring};
+use super::{LeaderboardEntry, LiveMeasure, Scores, Scoring};
 
 /// How often a campaign's board is looked at: at most this many events per second.
 const POLL: Duration = Duration::from_millis(250);
@@ -24,8 +24,10 @@ pub struct LiveSnapshot {
     pub campaign: String,
     /// The top of the campaign board (finished attempts).
     pub top: Vec<LeaderboardEntry>,
-    /// The top of the sessions in progress, by score so far.
+    /// The top of the sessions in progress: by score so far, or by questions answered where the
+    /// campaign keeps correctness secret until the end (`in_progress_measure`).
     pub in_progress: Vec<LeaderboardEntry>,
+    pub in_progress_measure: LiveMeasure,
     pub participants: u64,
 }
 
@@ -74,6 +76,7 @@ impl Scores {
                         campaign: campaign.slug.clone(),
                         top: now.0.clone(),
                         in_progress: now.1.clone(),
+                        in_progress_measure: campaign.live_by,
                         participants: now.2,
                     };
                     let _ = tx.send(Some(Arc::new(snapshot)));

@@ -54,6 +54,24 @@ pub struct Scoring {
     pub ranking: Ranking,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
+    /// What the live board of sessions in progress ranks by.
+    pub live_by: LiveMeasure,
+}
+
+impl Scoring {
+    /// What `board`'s scores are.
+    pub fn measure_of(&self, board: &Board) -> LiveMeasure {
+        if *board == Board::Live { self.live_by } else { LiveMeasure::Points }
+    }
+}
+
+/// What the live board of sessions in progress shows: the points so far, or, where a campaign
+/// keeps correctness secret until the end, only how many questions each has answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveMeasure {
+    Points,
+    Answered,
 }
 
 #[derive(Clone)]

@@ -75,6 +75,7 @@ impl Scores {
         let me = mine.map(|r| MyRank { rank: r.rank, score: r.entry.points });
         Ok(Leaderboard {
             board: board.name(),
+            measure: campaign.measure_of(board),
             entries: rows.into_iter().map(|r| self.entry_view(r)).collect(),
             total,
             me,
@@ -93,12 +94,19 @@ impl Scores {
         let mine = self.store.rank(campaign.id, board, user).await?;
         let Some(mine) = mine else {
             let (_, total) = self.store.page(campaign.id, board, 0, 0).await?;
-            return Ok(Leaderboard { board: board.name(), entries: Vec::new(), total, me: None });
+            return Ok(Leaderboard {
+                board: board.name(),
+                measure: campaign.measure_of(board),
+                entries: Vec::new(),
+                total,
+                me: None,
+            });
         };
         let offset = (mine.rank - 1).saturating_sub(radius);
         let (rows, total) = self.store.page(campaign.id, board, offset, radius * 2 + 1).await?;
         Ok(Leaderboard {
             board: board.name(),
+            measure: campaign.measure_of(board),
             entries: rows.into_iter().map(|r| self.entry_view(r)).collect(),
             total,
             me: Some(MyRank { rank: mine.rank, score: mine.entry.points }),

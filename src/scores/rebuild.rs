@@ -7,6 +7,7 @@ use std::sync::PoisonError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
+use super::LiveMeasure;
 use super::board::{Board, Entry, FinishedSession, Ranking, entries_by_user};
 use super::views::RebuildReport;
 use super::{Scores, ScoresError, Scoring};
@@ -89,7 +90,7 @@ impl Scores {
         snapshot: &Snapshot,
         keep: impl Fn(i64) -> bool,
     ) -> Result<(), ScoresError> {
-        let mut per_user = snapshot.updates_by_user(campaign.ranking);
+        let mut per_user = snapshot.updates_by_user(campaign.ranking, campaign.live_by);
         let mut puts = Vec::with_capacity(REBUILD_BATCH);
         for user_id in snapshot.users().into_iter().filter(|u| keep(*u)) {
             let (card, village) = self.user_card(user_id).await?;
@@ -145,7 +146,7 @@ type FinishedRow = (i64, i32, Option<i64>, Option<DateTime<Utc>>);
 struct Snapshot {
     finished: Vec<FinishedSession>,
     open: Vec<quiz_session::Model>,
-    last_answers: HashMap<String, DateTime<Utc>>,
+    last_answers: HashMap<String, (DateTime<Utc>, i64)>,
 }
 
 impl Snapshot {
@@ -154,7 +155,7 @@ impl Snapshot {
         let open = quiz_session::Entity::find()
             .filter(quiz_session::Column::CampaignId.eq(campaign))
             .filter(quiz_session::Column::FinishedAt.is_null())
-            .filter(not_erased())
+            .filter(counted())
             .all(db)
             .await?;
         let last_answers = last_answer_times(db, &open).await?;
@@ -181,7 +182,7 @@ impl Snapshot {
         moved
     }
 
-    fn updates_by_user(&self, ranking: Ranking) -> HashMap<i64, Vec<BoardUpdate>> {
+    fn updates_by_user(&self, ranking: Ranking, live_by: LiveMeasure) -> HashMap<i64, Vec<BoardUpdate>> {
         let mut per_user: HashMap<i64, Vec<BoardUpdate>> = HashMap::new();
         for (user_id, entry) in entries_by_user(ranking, self.finished.iter()) {
             per_user.entry(user_id).or_default().push(BoardUpdate { board: Board::All, entry: Some(entry) });
@@ -199,9 +200,12 @@ impl Snapshot {
             }
         }
         for s in &self.open {
-            let Some(at) = self.last_answers.get(&s.id) else { continue };
+            let Some((at, answered)) = self.last_answers.get(&s.id) else { continue };
             let entry = Entry {
-                points: i64::from(s.score),
+                points: match live_by {
+                    LiveMeasure::Points => i64::from(s.score),
+                    LiveMeasure::Answered => *answered,
+                },
                 duration_ms: (*at - s.started_at).num_milliseconds().max(0),
                 at_ms: at.timestamp_millis(),
             };
@@ -211,17 +215,22 @@ impl Snapshot {
     }
 }
 
-/// Sessions of accounts that were not erased: an erased resident is on no board and in no draw
-/// (their sessions stay in SQL, anonymous, for statistics).
-fn not_erased() -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::Query;
-    quiz_session::Column::UserId.not_in_subquery(
+/// Sessions that count on boards and in draws: of accounts that were not erased (an erased
+/// resident's sessions stay in SQL, anonymous, for statistics), and plausible (`plausibility`:
+/// not too many quick answers, or cleared by staff).
+fn counted() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Condition, Query};
+    let not_erased = quiz_session::Column::UserId.not_in_subquery(
         Query::select()
             .column(user::Column::Id)
             .from(user::Entity)
             .and_where(user::Column::ErasedAt.is_not_null())
             .to_owned(),
-    )
+    );
+    let plausible = Condition::any()
+        .add(quiz_session::Column::QuickAnswers.lt(crate::plausibility::QUICK_LIMIT))
+        .add(quiz_session::Column::FlagClearedAt.is_not_null());
+    Condition::all().add(not_erased).add(plausible).into()
 }
 
 /// Finished sessions of a campaign (optionally of one user) as boards need them, erased accounts left out.
@@ -238,7 +247,7 @@ pub async fn finished_sessions(
         .column(quiz_session::Column::FinishedAt)
         .filter(quiz_session::Column::CampaignId.eq(campaign))
         .filter(quiz_session::Column::FinishedAt.is_not_null())
-        .filter(not_erased());
+        .filter(counted());
     if let Some(user) = user {
         query = query.filter(quiz_session::Column::UserId.eq(user));
     }
@@ -251,10 +260,11 @@ pub async fn finished_sessions(
         .collect())
 }
 
+/// Each open session's latest answer time and number of answers.
 async fn last_answer_times(
     db: &DatabaseConnection,
     open: &[quiz_session::Model],
-) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
+) -> Result<HashMap<String, (DateTime<Utc>, i64)>, DbErr> {
     if open.is_empty() {
         return Ok(HashMap::new());
     }
@@ -267,11 +277,12 @@ async fn last_answer_times(
         .into_tuple()
         .all(db)
         .await?;
-    let mut last: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let mut last: HashMap<String, (DateTime<Utc>, i64)> = HashMap::new();
     for (session, at) in rows {
         if let Some(at) = at {
-            let slot = last.entry(session).or_insert(at);
-            *slot = (*slot).max(at);
+            let slot = last.entry(session).or_insert((at, 0));
+            slot.0 = slot.0.max(at);
+            slot.1 += 1;
         }
     }
     Ok(last)

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::LiveMeasure;
 use crate::accounts::RegionRef;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -22,6 +23,9 @@ pub struct MyRank {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Leaderboard {
     pub board: String,
+    /// What `score` is on this board: points, or (the live board of a campaign that keeps
+    /// correctness secret until the end) questions answered.
+    pub measure: LiveMeasure,
     pub entries: Vec<LeaderboardEntry>,
     pub total: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

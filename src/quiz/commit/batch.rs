@@ -85,7 +85,7 @@ async fn store_answers(
     }
     let notes: Vec<MistakeNote> = taken_writes
         .iter()
-        .filter(|w| counted.contains_key(&w.session_id))
+        .filter(|w| w.note_mistake && counted.contains_key(&w.session_id))
         .map(|w| MistakeNote {
             user_id: w.user_id,
             bank_key: w.bank_key.clone(),
@@ -125,7 +125,52 @@ async fn store_finishes(
     sql.values_table(&firsts, |w| vec![w.session_id.clone().into(), w.finished_at.into(), w.duration_ms.into()]);
     sql.push(" WHERE quiz_sessions.id = v.column1 AND quiz_sessions.finished_at IS NULL RETURNING ");
     sql.push(&session_columns());
-    sessions_by_id(txn.query_all_raw(sql.statement()).await?)
+    let finished = sessions_by_id(txn.query_all_raw(sql.statement()).await?)?;
+    // Answers kept back from the mistake book while the session ran (`at_end`) enter it now.
+    let held_back: Vec<&quiz_session::Model> =
+        firsts.iter().filter(|w| w.note_mistakes).filter_map(|w| finished.get(&w.session_id)).collect();
+    note_finished_answers(txn, backend, &held_back).await?;
+    Ok(finished)
+}
+
+/// The mistake-book notes of every answer of `sessions`, as their answers were stored.
+async fn note_finished_answers(
+    txn: &impl ConnectionTrait,
+    backend: DbBackend,
+    sessions: &[&quiz_session::Model],
+) -> Result<(), DbErr> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT sq.session_id, sq.revision_id, sq.correct, sq.answered_at, qr.bank_key, qr.key \
+         FROM session_questions sq JOIN question_revisions qr ON qr.id = sq.revision_id \
+         WHERE sq.choice IS NOT NULL AND sq.session_id IN (",
+    );
+    for (i, session) in sessions.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.param(session.id.clone());
+    }
+    sql.push(")");
+    let rows = txn.query_all_raw(sql.statement()).await?;
+    let user_of: HashMap<&str, i64> = sessions.iter().map(|s| (s.id.as_str(), s.user_id)).collect();
+    let mut notes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let session: String = row.try_get("", "session_id")?;
+        let Some(user_id) = user_of.get(session.as_str()).copied() else { continue };
+        notes.push(MistakeNote {
+            user_id,
+            bank_key: row.try_get("", "bank_key")?,
+            key: row.try_get("", "key")?,
+            revision_id: row.try_get("", "revision_id")?,
+            correct: row.try_get::<Option<bool>>("", "correct")?.unwrap_or(false),
+            at: row.try_get::<Option<DateTime<Utc>>>("", "answered_at")?.unwrap_or_else(Utc::now),
+        });
+    }
+    note_mistakes(txn, &notes).await
 }
 
 /// Inserts new sessions and their questions; a session whose in-progress key is taken (the user
@@ -221,22 +266,28 @@ async fn count_scores(
     backend: DbBackend,
     taken: &[&AnswerWrite],
 ) -> Result<HashMap<String, quiz_session::Model>, DbErr> {
-    let mut sums: Vec<(String, i32, i32)> = Vec::new();
+    let mut sums: Vec<(String, i32, i32, i32)> = Vec::new();
     for w in taken {
-        match sums.iter_mut().find(|(id, _, _)| *id == w.session_id) {
-            Some((_, points, correct)) => {
+        match sums.iter_mut().find(|(id, _, _, _)| *id == w.session_id) {
+            Some((_, points, correct, quick)) => {
                 *points += w.points;
                 *correct += i32::from(w.correct);
+                *quick += i32::from(w.quick);
             }
-            None => sums.push((w.session_id.clone(), w.points, i32::from(w.correct))),
+            None => sums.push((w.session_id.clone(), w.points, i32::from(w.correct), i32::from(w.quick))),
         }
     }
     if sums.is_empty() {
         return Ok(HashMap::new());
     }
     let mut sql = Sql::new(backend);
-    sql.push("UPDATE quiz_sessions SET score = score + v.column2, correct = correct + v.column3 FROM ");
-    sql.values_table(&sums, |(id, points, correct)| vec![id.clone().into(), (*points).into(), (*correct).into()]);
+    sql.push(
+        "UPDATE quiz_sessions SET score = score + v.column2, correct = correct + v.column3, \
+         quick_answers = quick_answers + v.column4 FROM ",
+    );
+    sql.values_table(&sums, |(id, points, correct, quick)| {
+        vec![id.clone().into(), (*points).into(), (*correct).into(), (*quick).into()]
+    });
     sql.push(" WHERE quiz_sessions.id = v.column1 AND quiz_sessions.finished_at IS NULL RETURNING ");
     sql.push(&session_columns());
     sessions_by_id(txn.query_all_raw(sql.statement()).await?)

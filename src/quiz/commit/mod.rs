@@ -40,6 +40,10 @@ pub(super) struct AnswerWrite {
     pub bank_key: String,
     pub key: String,
     pub revision_id: i64,
+    /// Faster than the campaign's floor after the previous answer (`plausibility`).
+    pub quick: bool,
+    /// Whether the mistake book hears of it now; an `at_end` campaign's answers wait for the finish.
+    pub note_mistake: bool,
 }
 
 /// What storing an answer did.
@@ -74,6 +78,8 @@ pub(super) struct FinishWrite {
     pub session_id: String,
     pub finished_at: DateTime<Utc>,
     pub duration_ms: i64,
+    /// The session's answers enter the mistake book now (an `at_end` campaign's, kept back until here).
+    pub note_mistakes: bool,
 }
 
 /// A write for a lane. Transactions store answers, then finishes, then starts.
@@ -290,11 +296,18 @@ mod tests {
             bank_key: "b".into(),
             key: "k".into(),
             revision_id: 1,
+            quick: false,
+            note_mistake: true,
         })
     }
 
     fn finish(session: &str) -> Write {
-        Write::Finish(FinishWrite { session_id: session.into(), finished_at: Utc::now(), duration_ms: 1 })
+        Write::Finish(FinishWrite {
+            session_id: session.into(),
+            finished_at: Utc::now(),
+            duration_ms: 1,
+            note_mistakes: false,
+        })
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::super::grading::{Choice, Permutation, RawChoice, grade};
 use super::super::{Quiz, QuizError};
 use super::AnswerOutcome;
 use crate::bank::{IndexedQuestion, QuestionKind};
+use crate::plausibility;
 
 impl Quiz {
     /// The reply waits until the answer is committed (in a group commit with its neighbours).
@@ -52,6 +53,8 @@ impl Quiz {
 
         let now = self.now();
         let correct = grade(&q.answer, &order, &choice);
+        let previous = self.sessions.last_answered(id).unwrap_or(session.started_at).max(session.started_at);
+        let at_end = campaign.reveal == Reveal::AtEnd;
         let write = AnswerWrite {
             session_id: session.id.clone(),
             position,
@@ -63,13 +66,21 @@ impl Quiz {
             bank_key: q.bank_key.clone(),
             key: q.key.clone(),
             revision_id: q.revision_id,
+            quick: plausibility::is_quick(now - previous, campaign.min_ms_per_answer),
+            // Nothing about correctness reaches anyone before an at_end session finishes.
+            note_mistake: !at_end,
         };
         match self.writes.answer(write).await? {
             Stored::Counted(after) => {
                 // Committed: from here on nothing can lose the answer.
                 self.answers_accepted.fetch_add(1, Ordering::Relaxed);
-                self.sessions.answered(&after, position, &choice.code(), correct, now);
-                self.scores.record_answer(&after, after.score, now);
+                let answered = self.sessions.answered(&after, position, &choice.code(), correct, now);
+                // The live board shows an at_end session by its progress, never by its score, and
+                // an implausible one not at all.
+                if !plausibility::implausible(after.quick_answers) {
+                    let shown = if at_end { answered } else { after.score };
+                    self.scores.record_answer(&after, shown, now);
+                }
                 Ok(self.outcome(&campaign, q, &order, correct, after.score))
             }
             Stored::Raced => {

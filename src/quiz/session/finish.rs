@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::super::campaign::Campaign;
+use super::super::campaign::{Campaign, Reveal};
 use super::super::commit::FinishWrite;
 use super::super::{Quiz, QuizError};
 use super::SessionResult;
 use crate::db::entity::{campaign as campaign_row, quiz_session};
+use crate::plausibility;
 
 impl Quiz {
     /// Finishes a session (explicitly). Finishing twice returns the same result.
@@ -38,15 +39,28 @@ impl Quiz {
     ) -> Result<quiz_session::Model, QuizError> {
         let finished_at = std::cmp::min(now, session.deadline);
         let duration_ms = std::cmp::max((finished_at - session.started_at).num_milliseconds(), 0);
-        let write = FinishWrite { session_id: session.id.clone(), finished_at, duration_ms };
+        let write = FinishWrite {
+            session_id: session.id.clone(),
+            finished_at,
+            duration_ms,
+            note_mistakes: campaign.reveal == Reveal::AtEnd,
+        };
         let finished = self.writes.finish_session(write).await?;
         self.sessions.forget(&session.id);
-        let stored = match finished {
+        let mut stored = match finished {
             Some(row) => row,
             None => {
                 quiz_session::Entity::find_by_id(session.id.clone()).one(&self.db).await?.ok_or(QuizError::NotFound)?
             }
         };
+        if plausibility::implausible(stored.quick_answers) && stored.flag_reason.is_none() {
+            // The boards and the draw leave it out by its quick answers already; the words are
+            // for the staff's list.
+            let reason = plausibility::reason(stored.quick_answers, campaign.min_ms_per_answer);
+            let mut flagged: quiz_session::ActiveModel = stored.clone().into();
+            flagged.flag_reason = sea_orm::ActiveValue::Set(Some(reason));
+            stored = sea_orm::ActiveModelTrait::update(flagged, &self.db).await?;
+        }
         self.scores.record_finish(&stored, &campaign.scoring()).await;
         Ok(stored)
     }

@@ -10,6 +10,7 @@ use super::super::grading::Permutation;
 use super::super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{quiz_session, session_question};
+use crate::plausibility;
 use crate::prize::eligibility::PrizeNote;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -111,6 +112,11 @@ pub struct SessionResult {
     pub attempts_left: u32,
     /// Whether this result takes part in the prize, and if not, why (in words).
     pub prize: PrizeNote,
+    /// Set when the attempt was answered faster than a person reads (`plausibility`): why, in
+    /// words. Such an attempt is on no board and in no draw until staff clear it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub flagged: Option<String>,
     pub review: Vec<ReviewItem>,
 }
 
@@ -221,6 +227,12 @@ impl Quiz {
             _ => self.rank_from_sql(campaign, session.user_id).await?,
         };
         let attempts = self.attempts_of(campaign, session.user_id).await?;
+        let flagged = (plausibility::implausible(session.quick_answers) && session.flag_cleared_at.is_none())
+            .then(|| plausibility::reason(session.quick_answers, campaign.min_ms_per_answer));
+        let prize = match &flagged {
+            Some(reason) => PrizeNote { eligible: false, note: reason.clone() },
+            None => PrizeNote::for_result(&campaign.prize, i64::from(session.score), rank),
+        };
         Ok(SessionResult {
             score: session.score,
             correct: session.correct,
@@ -228,7 +240,8 @@ impl Quiz {
             duration_ms: session.duration_ms.unwrap_or(0),
             rank,
             attempts_left: attempts.left,
-            prize: PrizeNote::for_result(&campaign.prize, i64::from(session.score), rank),
+            prize,
+            flagged,
             review,
         })
     }
