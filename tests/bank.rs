@@ -323,7 +323,9 @@ async fn reimporting_keeps_unchanged_revises_edited_and_retires_removed(app: Tes
     let categories_before = category_count(&app, "婚姻家庭").await;
     let start = edited.rfind("[[questions]]").expect("a question");
     let removed = &edited[..start];
-    let reply = app.upload("format=toml", removed.as_bytes().to_vec(), &admin).await;
+    let merged = app.upload("format=toml", removed.as_bytes().to_vec(), &admin).await;
+    assert_eq!(merged.body["retired"], 0, "a merge never retires: {}", merged.body);
+    let reply = app.upload("format=toml&mode=replace", removed.as_bytes().to_vec(), &admin).await;
     assert_eq!((reply.body["retired"].as_u64(), reply.body["unchanged"].as_u64()), (Some(1), Some(total as u64 - 1)));
     assert_eq!(category_count(&app, "婚姻家庭").await, categories_before - 1, "a retired question is no longer drawn");
     let listed = app.get("/api/v1/admin/banks", Some(&admin)).await;
@@ -430,14 +432,20 @@ async fn importing_twenty_thousand_generated_questions_stays_correct() {
         ));
     }
     let banks = app.state::<bank::Banks>();
+    let upload =
+        bank::Upload { bytes: text.as_bytes(), format: Format::Toml, name: "generated.toml", bank: None, title: None };
+    let options = bank::ImportOptions {
+        mode: bank::ImportMode::Merge,
+        source: bank::Source::Upload,
+        visibility: None,
+        dry_run: false,
+    };
     let started = std::time::Instant::now();
-    let report =
-        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    let report = banks.import_upload(upload, options).await.expect("import");
     let first = started.elapsed();
     assert_eq!(report.created, 20_000);
     let started = std::time::Instant::now();
-    let again =
-        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    let again = banks.import_upload(upload, options).await.expect("import");
     assert_eq!(again.unchanged, 20_000);
     eprintln!("FIGURE: 20,000 questions: first import {first:?}, re-import {:?}", started.elapsed());
     assert_eq!(banks.index().select(&["generated".to_owned()], None, None).len(), 20_000);

@@ -90,7 +90,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_break_any_reader(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        for format in [Format::Toml, Format::Json, Format::Csv, Format::Xlsx] {
+        for format in [Format::Toml, Format::Json, Format::Csv, Format::Xlsx, Format::Xls, Format::Ods] {
             assert_sound(&bytes, format);
         }
     }

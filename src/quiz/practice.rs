@@ -1,5 +1,6 @@
-//! Self-study: practice by 编 and difficulty, the daily question, and the mistake book
-//! (a question leaves it after two right answers in a row).
+//! Self-study: practice by 编 and difficulty, the offline pack, the daily question, and grading
+//! them. All of it draws from study banks only (the index's "every bank"); a sealed bank's
+//! questions are seen only inside campaign sessions.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -148,8 +149,9 @@ impl Quiz {
         raw: &RawChoice,
     ) -> Result<PracticeOutcome, QuizError> {
         let (revision, order) = parse_practice_id(id).ok_or(QuizError::NotFound)?;
-        let questions = self.questions_for(std::iter::once(revision)).await?;
-        let q = questions.get(&revision).ok_or(QuizError::NotFound)?.clone();
+        // Only what practice serves is graded here: a current revision of a study bank. A sealed
+        // bank's, a retired or superseded revision's key stays with the campaigns.
+        let q = self.banks.index().get_for_study(revision).ok_or(QuizError::NotFound)?;
         let shown = if q.kind == QuestionKind::Judge { 0 } else { q.options.len() };
         if order.0.len() != shown {
             return Err(QuizError::NotFound);
