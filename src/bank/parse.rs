@@ -68,6 +68,15 @@ impl From<Vec<Problem>> for Problems {
     }
 }
 
+impl<'a> IntoIterator for &'a Problems {
+    type Item = &'a Problem;
+    type IntoIter = std::slice::Iter<'a, Problem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.listed.iter()
+    }
+}
+
 impl std::ops::Deref for Problems {
     type Target = [Problem];
 

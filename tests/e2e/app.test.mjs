@@ -175,8 +175,8 @@ test('an admin uploads a broken question file and sees every problem with its pl
   await page.waitForSelector('#upload-result li');
   const problems = await page.$$eval('#upload-result li', (items) => items.map(i => i.textContent));
   assert.ok(problems.length >= 3, problems.join('\n'));
-  assert.ok(problems.some(p => p.startsWith('upload.csv:2 answer')), problems.join('\n'));
-  assert.ok(problems.some(p => p.startsWith('upload.csv:3 difficulty')), problems.join('\n'));
+  assert.ok(problems.some(p => p.startsWith('upload.csv:2 答案：')), problems.join('\n'));
+  assert.ok(problems.some(p => p.startsWith('upload.csv:3 难度：')), problems.join('\n'));
   await page.screenshot({ path: join(shots, '09-admin-upload-problems.png') });
   await context.close();
 });
