@@ -117,6 +117,73 @@ fn password_protected_and_damaged_workbooks_get_plain_messages() {
     assert!(problems[0].problem.contains("损坏"), "{:?}", problems[0]);
 }
 
+/// A workbook with the given sheets of text cells (inline strings), as a minimal xlsx.
+fn workbook(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default();
+    let mut put = |name: String, body: String| {
+        zip.start_file(name, options).expect("entry");
+        zip.write_all(body.as_bytes()).expect("write");
+    };
+    let ns = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    put("[Content_Types].xml".into(), r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#.to_owned());
+    put(
+        "_rels/.rels".into(),
+        format!(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+        ),
+    );
+    let listed: String = (1..=sheets.len())
+        .map(|i| format!(r#"<sheet name="{}" sheetId="{i}" r:id="rId{i}"/>"#, sheets[i - 1].0))
+        .collect();
+    put(
+        "xl/workbook.xml".into(),
+        format!(r#"<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets>{listed}</sheets></workbook>"#),
+    );
+    let rels: String = (1..=sheets.len())
+        .map(|i| format!(r#"<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>"#))
+        .collect();
+    put(
+        "xl/_rels/workbook.xml.rels".into(),
+        format!(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+        ),
+    );
+    for (i, (_, rows)) in sheets.iter().enumerate() {
+        let data: String = rows
+            .iter()
+            .map(|row| {
+                let cells: String =
+                    row.iter().map(|c| format!(r#"<c t="inlineStr"><is><t>{c}</t></is></c>"#)).collect();
+                format!("<row>{cells}</row>")
+            })
+            .collect();
+        put(
+            format!("xl/worksheets/sheet{}.xml", i + 1),
+            format!(r#"<?xml version="1.0"?><worksheet {ns}><sheetData>{data}</sheetData></worksheet>"#),
+        );
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn the_first_sheet_with_a_header_row_is_read() {
+    let text = String::from_utf8(fixture("title-row.csv")).expect("utf-8");
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.expect("record").iter().map(|c| c.replace('\n', "&#10;")).collect())
+        .collect();
+    let notes: Vec<Vec<String>> = (1..=15).map(|i| vec![format!("填写说明第{i}条")]).collect();
+    let bytes = workbook(&[("说明", notes), ("题目", rows)]);
+    let file = bank::parse_bank(&bytes, Format::Xlsx, "upload.xlsx", Some("clerk"), None).expect("the second sheet");
+    assert_eq!(file.questions, expected());
+}
+
 /// The review's upload bomb, rebuilt: a small xlsx whose one sheet has `rows` rows of twelve
 /// cells pointing at shared strings that are wrong in every field. With `varied` false every row
 /// is the same and the sheet inflates hundreds of times; with it true the cells point at a
@@ -227,6 +294,19 @@ async fn the_upload_bomb_gets_a_bounded_422_within_a_second() {
     let message = reply.body["error"]["message"].as_str().expect("message");
     assert!(message.contains("前200处"), "{message}");
     assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn text_files_of_millions_of_tiny_questions_are_refused_before_parsing() {
+    let toml = "[bank]\nkey = \"b\"\ntitle = \"b\"\n".to_owned() + &"[[questions]]\n".repeat(500_000);
+    let json =
+        format!("{{\"bank\": {{\"key\": \"b\", \"title\": \"b\"}}, \"questions\": [{}{{}}]}}", "{},".repeat(500_000));
+    for (bytes, format) in [(toml.into_bytes(), Format::Toml), (json.into_bytes(), Format::Json)] {
+        let started = Instant::now();
+        let problems = bank::parse_bank(&bytes, format, "upload", None, None).expect_err("too many");
+        assert!(problems[0].problem.contains("20000"), "{format:?}: {:?}", &problems[..]);
+        assert!(started.elapsed() < Duration::from_secs(1), "{format:?}: {:?}", started.elapsed());
+    }
 }
 
 #[rocket::async_test]

@@ -14,8 +14,8 @@ use std::io::{BufReader, Cursor, Read};
 
 use crate::bank::parse::MAX_ROWS;
 
-/// The most a zip-based workbook may unzip to.
-pub(super) const MAX_UNZIPPED: u64 = 64 << 20;
+/// The most a zip-based workbook may unzip to (20,000 questions of real text take about 20 MB).
+pub(super) const MAX_UNZIPPED: u64 = 32 << 20;
 /// The most an entry over `RATIO_FROM` bytes may inflate (XML usually inflates 5 to 20 times).
 pub(super) const MAX_RATIO: u64 = 100;
 const RATIO_FROM: u64 = 1 << 20;
@@ -31,7 +31,7 @@ const MAX_CELLS: u64 = 2_000_000;
 pub(super) const DAMAGED: &str = "文件已损坏，或不是Excel/WPS表格：请用Excel或WPS打开，另存为 .xlsx 后再上传";
 pub(super) const PASSWORD: &str = "文件设置了打开密码，系统读不了：请在Excel或WPS里取消密码后再上传";
 pub(super) const TOO_LARGE: &str =
-    "文件解压后太大（超过64MB，或压缩比异常），不像一份题库：请检查文件，或分成几个文件上传";
+    "文件解压后太大（超过32MB，或压缩比异常），不像一份题库：请检查文件，或分成几个文件上传";
 pub(super) const NOT_A_SHEET: &str = "这不是表格文件（可能是Word文档或压缩包）：请上传 .xlsx、.xls、.ods 或 .csv";
 
 fn too_many_rows() -> String {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{FileHeader, Lines, Read, line_of, utf8};
-use crate::bank::parse::{Problem, Problems, RawRow, RawVal, header_visibility};
+use crate::bank::parse::{MAX_ROWS, Problem, Problems, RawRow, RawVal, header_visibility, too_many_rows};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,11 +35,27 @@ fn toml_value(value: toml::Value) -> RawVal {
     }
 }
 
+/// Whether a text file is too large to parse whole: the parsers build a value per table, field or
+/// object, so a file of millions of tiny ones would cost far more memory than its bytes. Counted
+/// before parsing: question tables (TOML), lines (TOML, about 12 per question), objects (JSON; a
+/// brace inside a text counts too, which only a file near the limit could notice).
+fn too_big(text: &str, name: &str, toml: bool) -> Option<Read> {
+    let (units, lines) = if toml {
+        (text.lines().filter(|l| l.trim_start().starts_with("[[")).count(), text.lines().count())
+    } else {
+        (text.bytes().filter(|b| *b == b'{').count().saturating_sub(1_000), 0)
+    };
+    (units > MAX_ROWS || lines > MAX_ROWS * 40).then(|| Read::refused(too_many_rows(format!("{name}:1"))))
+}
+
 pub fn read_toml(bytes: &[u8], name: &str) -> Read {
     let text = match utf8(bytes, name) {
         Ok(text) => text,
         Err(problem) => return Read::refused(problem),
     };
+    if let Some(refused) = too_big(text, name, true) {
+        return refused;
+    }
     let file: TomlFile = match toml::from_str(text) {
         Ok(file) => file,
         Err(e) => {
@@ -145,6 +161,9 @@ pub fn read_json(bytes: &[u8], name: &str) -> Read {
         Ok(text) => text,
         Err(problem) => return Read::refused(problem),
     };
+    if let Some(refused) = too_big(text, name, false) {
+        return refused;
+    }
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {

@@ -52,10 +52,10 @@ fn guarded(name: &str, read: impl FnOnce() -> Read) -> Read {
 }
 
 /// The first table with a header row, or the first sheet's problems.
-fn first_with_header(name: &str, tables: impl Iterator<Item = (Table, bool)>) -> Read {
+fn first_with_header(name: &str, tables: impl Iterator<Item = Table>) -> Read {
     let mut first = None;
-    for (table, stopped_early) in tables.take(MAX_SHEETS) {
-        if table.header_found() || stopped_early {
+    for table in tables.take(MAX_SHEETS) {
+        if table.header_found() {
             return table.finish();
         }
         first.get_or_insert(table.finish());
@@ -92,7 +92,6 @@ fn xlsx_tables(bytes: &[u8], name: &str) -> Read {
         let mut table = Table::new(Places::Sheet(sheet.clone()));
         let Ok(mut cells) = workbook.worksheet_cells_reader(&sheet) else { return refused(name, DAMAGED) };
         let (mut row, mut values): (Option<u32>, Vec<RawVal>) = (None, Vec::new());
-        let mut stopped = false;
         loop {
             match cells.next_cell() {
                 Ok(Some(c)) => {
@@ -101,7 +100,6 @@ fn xlsx_tables(bytes: &[u8], name: &str) -> Read {
                         if let Some(done) = row
                             && table.push(done.saturating_add(1), std::mem::take(&mut values)) == Flow::Stop
                         {
-                            stopped = true;
                             break;
                         }
                         (row, values) = (Some(r), Vec::new());
@@ -116,7 +114,7 @@ fn xlsx_tables(bytes: &[u8], name: &str) -> Read {
                 }
                 Ok(None) => {
                     if let Some(done) = row {
-                        stopped = table.push(done.saturating_add(1), values) == Flow::Stop;
+                        table.push(done.saturating_add(1), values);
                     }
                     break;
                 }
@@ -129,7 +127,7 @@ fn xlsx_tables(bytes: &[u8], name: &str) -> Read {
                 }
             }
         }
-        if table.header_found() || stopped {
+        if table.header_found() {
             return table.finish();
         }
         first.get_or_insert(table.finish());
@@ -137,16 +135,17 @@ fn xlsx_tables(bytes: &[u8], name: &str) -> Read {
     first.unwrap_or_else(|| refused(name, "工作簿里没有工作表"))
 }
 
-/// Feeds a laid-out sheet to a table; whether it stopped before the end.
-fn feed(range: &Range<Data>, table: &mut Table) -> bool {
+/// A laid-out sheet, fed to a table until it has what it needs.
+fn feed(sheet: String, range: &Range<Data>) -> Table {
+    let mut table = Table::new(Places::Sheet(sheet));
     let first_row = range.start().map_or(0, |(row, _)| row);
     for (i, cells) in range.rows().enumerate() {
         let row = first_row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)).saturating_add(1);
         if table.push(row, cells.iter().map(cell).collect()) == Flow::Stop {
-            return true;
+            break;
         }
     }
-    false
+    table
 }
 
 pub(super) fn read_xls(bytes: &[u8], name: &str) -> Read {
@@ -162,9 +161,7 @@ pub(super) fn read_xls(bytes: &[u8], name: &str) -> Read {
         let sheets = workbook.sheet_names();
         let tables = sheets.into_iter().filter_map(|sheet| {
             let range = workbook.worksheet_range(&sheet).ok()?;
-            let mut table = Table::new(Places::Sheet(sheet));
-            let stopped = feed(&range, &mut table);
-            Some((table, stopped))
+            Some(feed(sheet, &range))
         });
         first_with_header(name, tables)
     })
@@ -183,9 +180,7 @@ pub(super) fn read_ods(bytes: &[u8], name: &str) -> Read {
         let sheets = workbook.sheet_names();
         let tables = sheets.into_iter().filter_map(|sheet| {
             let range = workbook.worksheet_range(&sheet).ok()?;
-            let mut table = Table::new(Places::Sheet(sheet));
-            let stopped = feed(&range, &mut table);
-            Some((table, stopped))
+            Some(feed(sheet, &range))
         });
         first_with_header(name, tables)
     })
