@@ -213,10 +213,13 @@ async fn list_questions(
     banks: &State<Banks>,
 ) -> ApiResult<Json<Vec<AdminQuestion>>> {
     let kind = match kind {
-        Some(raw) => Some(
-            QuestionKind::parse(raw)
-                .ok_or_else(|| ApiError::invalid_field("invalid_query", "kind", "single, multiple or judge"))?,
-        ),
+        Some(raw) => Some(QuestionKind::parse(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                "invalid_query",
+                "kind",
+                "题型只能是 single、multiple、judge（或 单选、多选、判断）",
+            )
+        })?),
         None => None,
     };
     let filter = QuestionFilter { category, kind, offset: offset.unwrap_or(0), limit: limit.unwrap_or(100) };

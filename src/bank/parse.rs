@@ -103,7 +103,7 @@ impl Format {
         match raw.to_ascii_lowercase().as_str() {
             "toml" => Some(Self::Toml),
             "json" => Some(Self::Json),
-            "csv" | "txt" => Some(Self::Csv),
+            "csv" => Some(Self::Csv),
             "xlsx" | "xlsm" => Some(Self::Xlsx),
             "xls" | "et" => Some(Self::Xls),
             "ods" => Some(Self::Ods),
