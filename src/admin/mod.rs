@@ -110,8 +110,9 @@ impl AdminOps {
             .await?;
         if !options.dry_run {
             let details = json!({
-                "mode": import.mode, "visibility": import.bank.visibility, "created": import.created,
-                "updated": import.updated, "unchanged": import.unchanged, "retired": import.retired,
+                "mode": import.mode, "visibility": {"before": current, "after": import.bank.visibility},
+                "created": import.created, "updated": import.updated, "unchanged": import.unchanged,
+                "retired": import.retired,
             });
             self.record(Some(actor), "bank.import", &import.bank.key, details).await?;
         }
