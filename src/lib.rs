@@ -188,20 +188,21 @@ impl State {
 }
 
 /// Imports question-bank/ at start. A broken file is reported and nothing of it is imported;
-/// the server still starts with the questions it already had.
+/// the server still starts with the questions it already had. What staff changed in a shipped
+/// bank (retired, edited or uploaded) is left as it is, and the log says so.
 async fn import_question_bank(banks: &Banks, dir: &std::path::Path) {
     match banks.import_dir(dir).await {
         Ok(reports) => {
             for r in reports {
                 tracing::info!(
-                    bank = %r.bank.key, created = r.created, updated = r.updated,
-                    unchanged = r.unchanged, retired = r.retired, "question bank imported"
+                    bank = %r.bank.key, created = r.created, updated = r.updated, unchanged = r.unchanged,
+                    retired = r.retired, kept_as_staff_left_them = r.kept, "question bank imported"
                 );
             }
         }
         Err(bank::BankError::Invalid(problems)) => {
-            tracing::error!("question bank in {} NOT imported: {} problem(s)", dir.display(), problems.len());
-            for p in problems {
+            tracing::error!("question bank in {} NOT imported: {} problem(s)", dir.display(), problems.total());
+            for p in problems.iter() {
                 tracing::error!("  {p}");
             }
         }

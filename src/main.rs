@@ -54,10 +54,13 @@ enum BankCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Import question files into the database (all or nothing).
+    /// Import question files into the database (all or nothing). Adds and updates; with
+    /// --replace also retires the questions of each bank that its file does not list.
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[arg(long)]
+        replace: bool,
     },
     /// Write banks out as files that import back to the same questions.
     Export {
@@ -122,7 +125,9 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => rocket::execute(serve(figment)),
         Command::Bank { command: BankCommand::Validate { paths } } => validate_banks(&paths),
-        Command::Bank { command: BankCommand::Import { paths } } => rocket::execute(import_banks(figment, &paths)),
+        Command::Bank { command: BankCommand::Import { paths, replace } } => {
+            rocket::execute(import_banks(figment, &paths, replace))
+        }
         Command::Bank { command: BankCommand::Export { format, bank, out } } => {
             rocket::execute(export_banks(figment, &format, bank.as_deref(), &out))
         }
@@ -189,29 +194,29 @@ fn validate_banks(paths: &[PathBuf]) -> ExitCode {
         Ok(files) => {
             let total: usize = files.iter().map(|f| f.questions.len()).sum();
             for f in &files {
-                println!("ok  {:<28} {:>5} questions  {}", f.key, f.questions.len(), f.title);
+                println!("ok  {:<28} {:>5} questions  {}", f.key, f.questions.len(), f.title.as_deref().unwrap_or(""));
             }
             println!("{} bank(s), {total} questions, no problems", files.len());
             ExitCode::SUCCESS
         }
         Err(problems) => {
-            for p in &problems {
+            for p in problems.iter() {
                 println!("{p}");
             }
-            eprintln!("{} problem(s); nothing would be imported", problems.len());
+            eprintln!("{} problem(s); nothing would be imported", problems.total());
             ExitCode::FAILURE
         }
     }
 }
 
-async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> ExitCode {
+async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf], replace: bool) -> ExitCode {
     let files = match bank::read_paths(paths) {
         Ok(files) => files,
         Err(problems) => {
-            for p in &problems {
+            for p in problems.iter() {
                 println!("{p}");
             }
-            return fail(&format!("{} problem(s); nothing was imported", problems.len()));
+            return fail(&format!("{} problem(s); nothing was imported", problems.total()));
         }
     };
     let state = match operator_state(figment).await {
@@ -219,7 +224,9 @@ async fn import_banks(figment: rocket::figment::Figment, paths: &[PathBuf]) -> E
         Err(code) => return code,
     };
     for file in &files {
-        match state.banks.import_file(file, false).await {
+        let mode = if replace { bank::ImportMode::Replace } else { bank::ImportMode::Merge };
+        let options = bank::ImportOptions { mode, source: bank::Source::Upload, visibility: None, dry_run: false };
+        match state.banks.import_file(file, options).await {
             Ok(r) => println!(
                 "{}: created {}, updated {}, unchanged {}, retired {}",
                 r.bank.key, r.created, r.updated, r.unchanged, r.retired

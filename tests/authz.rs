@@ -115,10 +115,17 @@ fn table(w: &World) -> Vec<Row> {
         // question banks
         row(
             Post,
-            "/api/v1/admin/banks?<format>&<dry_run>&<bank>&<title>",
+            "/api/v1/admin/banks?<format>&<dry_run>&<bank>&<title>&<mode>&<visibility>",
             "/api/v1/admin/banks?format=toml&dry_run=true",
             Some(json!("not toml")),
             [401, 403, 403, 422],
+        ),
+        row(
+            Put,
+            "/api/v1/admin/banks/<key>/visibility",
+            format!("/api/v1/admin/banks/{}/visibility", w.bank),
+            Some(json!({"visibility": "study"})),
+            [401, 403, 403, 200],
         ),
         row(Get, "/api/v1/admin/banks", "/api/v1/admin/banks", None, [401, 403, 403, 200]),
         row(

@@ -165,6 +165,7 @@ on_every_database!(
     reimporting_keeps_unchanged_revises_edited_and_retires_removed,
     residents_cannot_upload_and_dry_runs_store_nothing,
     exported_banks_import_back_unchanged,
+    an_upload_into_a_shipped_bank_never_breaks_the_running_campaign_nor_a_restart_the_staffs_work,
 );
 
 async fn every_format_imports_to_the_same_stored_questions(app: TestApp) {
@@ -323,7 +324,9 @@ async fn reimporting_keeps_unchanged_revises_edited_and_retires_removed(app: Tes
     let categories_before = category_count(&app, "婚姻家庭").await;
     let start = edited.rfind("[[questions]]").expect("a question");
     let removed = &edited[..start];
-    let reply = app.upload("format=toml", removed.as_bytes().to_vec(), &admin).await;
+    let merged = app.upload("format=toml", removed.as_bytes().to_vec(), &admin).await;
+    assert_eq!(merged.body["retired"], 0, "a merge never retires: {}", merged.body);
+    let reply = app.upload("format=toml&mode=replace", removed.as_bytes().to_vec(), &admin).await;
     assert_eq!((reply.body["retired"].as_u64(), reply.body["unchanged"].as_u64()), (Some(1), Some(total as u64 - 1)));
     assert_eq!(category_count(&app, "婚姻家庭").await, categories_before - 1, "a retired question is no longer drawn");
     let listed = app.get("/api/v1/admin/banks", Some(&admin)).await;
@@ -430,14 +433,20 @@ async fn importing_twenty_thousand_generated_questions_stays_correct() {
         ));
     }
     let banks = app.state::<bank::Banks>();
+    let upload =
+        bank::Upload { bytes: text.as_bytes(), format: Format::Toml, name: "generated.toml", bank: None, title: None };
+    let options = bank::ImportOptions {
+        mode: bank::ImportMode::Merge,
+        source: bank::Source::Upload,
+        visibility: None,
+        dry_run: false,
+    };
     let started = std::time::Instant::now();
-    let report =
-        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    let report = banks.import_upload(upload, options).await.expect("import");
     let first = started.elapsed();
     assert_eq!(report.created, 20_000);
     let started = std::time::Instant::now();
-    let again =
-        banks.import_bytes(text.as_bytes(), Format::Toml, "generated.toml", None, None, false).await.expect("import");
+    let again = banks.import_upload(upload, options).await.expect("import");
     assert_eq!(again.unchanged, 20_000);
     eprintln!("FIGURE: 20,000 questions: first import {first:?}, re-import {:?}", started.elapsed());
     assert_eq!(banks.index().select(&["generated".to_owned()], None, None).len(), 20_000);
@@ -460,4 +469,111 @@ async fn importing_twenty_thousand_generated_questions_stays_correct() {
         timings.push((bank, started.elapsed() / 1000));
     }
     eprintln!("FIGURE: one 20-question draw: {timings:?}");
+}
+
+const DEMO: &str = "2023-civil-code-month";
+
+/// A new resident starts the demo campaign: it must always be able to fill its quiz.
+async fn demo_starts(app: &TestApp, phone: &str) {
+    let resident = app.register(phone, "password-9").await;
+    let reply = app.post(&format!("/api/v1/campaigns/{DEMO}/sessions"), serde_json::json!({}), Some(&resident)).await;
+    assert_eq!(reply.status, Status::Created, "the demo campaign no longer starts: {}", reply.body);
+}
+
+/// The shipped marriage bank as TOML, with `edit` applied to its questions.
+fn marriage_toml(edit: impl FnOnce(&mut Vec<toml::Value>)) -> Vec<u8> {
+    let text = std::fs::read_to_string(repo("question-bank/civil-code/05-marriage.toml")).expect("bank");
+    let mut value: toml::Value = toml::from_str(&text).expect("toml");
+    let questions = value["questions"].as_array_mut().expect("questions");
+    edit(questions);
+    toml::to_string(&value).expect("toml").into_bytes()
+}
+
+async fn an_upload_into_a_shipped_bank_never_breaks_the_running_campaign_nor_a_restart_the_staffs_work(app: TestApp) {
+    let admin = app.admin_token().await;
+    let sheet = "format=xlsx&bank=civil-code-marriage";
+    demo_starts(&app, "13900000011").await;
+
+    // The template under the built-in bank's key: a merge adds its two questions, retires nothing.
+    let dry = app.upload(&format!("{sheet}&dry_run=true"), template("template.xlsx"), &admin).await;
+    assert_eq!(dry.status, Status::Ok, "{}", dry.body);
+    assert_eq!((dry.body["created"].as_u64(), dry.body["retired"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(dry.body["starves"], serde_json::json!([]));
+    let preview = dry.body["preview"].as_array().expect("preview");
+    assert_eq!(preview.len(), 2);
+    assert_eq!(preview[1]["options"][0]["text"], "正确", "a judge question as residents see it");
+    assert_eq!((preview[0]["options"][1]["key"].as_str(), preview[0]["answer"].as_str()), (Some("B"), Some("AB")));
+    let merged = app.upload(sheet, template("template.xlsx"), &admin).await;
+    assert_eq!((merged.body["created"].as_u64(), merged.body["retired"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(merged.body["bank"]["title"], "民法典·婚姻家庭编", "a spreadsheet without a title keeps the bank's");
+    demo_starts(&app, "13900000012").await;
+
+    // Replace would retire the 52 shipped questions and starve the running demo campaign.
+    let dry = app.upload(&format!("{sheet}&mode=replace&dry_run=true"), template("template.xlsx"), &admin).await;
+    assert_eq!(dry.status, Status::Ok, "{}", dry.body);
+    assert_eq!(dry.body["retired"], 52);
+    assert_eq!(dry.body["retiring"].as_array().map(Vec::len), Some(52));
+    assert_eq!(
+        (dry.body["starves"][0]["slug"].as_str(), dry.body["starves"][0]["state"].as_str()),
+        (Some(DEMO), Some("open"))
+    );
+    let refused = app.upload(&format!("{sheet}&mode=replace"), template("template.xlsx"), &admin).await;
+    assert_eq!((refused.status, refused.error_code()), (Status::Conflict, "bank_in_use"), "{}", refused.body);
+    assert_eq!(refused.body["error"]["campaign"], DEMO);
+    assert!(
+        refused.body["error"]["message"].as_str().is_some_and(|m| m.contains("年民法典宣传月网络有奖答题")),
+        "{}",
+        refused.body
+    );
+    demo_starts(&app, "13900000013").await;
+
+    // Staff retire the last shipped question and edit the second (a replace with what starves nothing),
+    // then merge the template back (the replace retired its two questions).
+    let (mut second, mut last) = (String::new(), String::new());
+    let staff_file = marriage_toml(|questions| {
+        last = questions.pop().expect("a question")["key"].as_str().expect("key").to_owned();
+        second = questions[1]["key"].as_str().expect("key").to_owned();
+        questions[1]["stem"] = toml::Value::String("（工作人员改过）下列哪一项说法正确？".into());
+    });
+    let replaced = app.upload("format=toml&mode=replace", staff_file, &admin).await;
+    assert_eq!(replaced.status, Status::Ok, "{}", replaced.body);
+    assert_eq!((replaced.body["retired"].as_u64(), replaced.body["updated"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(app.upload(sheet, template("template.xlsx"), &admin).await.body["updated"], 2);
+    demo_starts(&app, "13900000014").await;
+
+    // A restart on the same database keeps all of it.
+    let url = app.database_url();
+    let again = TestApp::start_with(app.sql, common::Live::Memory, |f| f.merge(("database_url", url.clone())))
+        .await
+        .expect("the same services");
+    let banks = again.state::<bank::Banks>();
+    let filter = bank::QuestionFilter { limit: 1000, ..Default::default() };
+    let questions = banks.questions("civil-code-marriage", &filter).await.expect("questions");
+    let find = |key: &str| questions.iter().find(|q| q.key == key).unwrap_or_else(|| panic!("{key}")).clone();
+    assert_eq!(find(&last).status, "retired", "what staff retired stays retired");
+    assert_eq!(find(&second).stem, "（工作人员改过）下列哪一项说法正确？", "what staff edited stays edited");
+    assert_eq!(find(&second).source, bank::Source::Upload);
+    assert_eq!((find("hy-001").status.as_str(), find("hy-001").source), ("active", bank::Source::Upload));
+    demo_starts(&again, "13900000015").await;
+
+    // The start-up import says what it left alone; a question only the shipped file made still
+    // follows the file when the content team changes it.
+    let reports = banks.import_dir(&repo("question-bank")).await.expect("start-up import");
+    let marriage = reports.iter().find(|r| r.bank.key == "civil-code-marriage").expect("marriage");
+    assert_eq!((marriage.kept, marriage.updated, marriage.retired, marriage.created), (4, 0, 0, 0));
+    let dir = tempfile::tempdir().expect("dir");
+    let mut third = String::new();
+    let content_team = marriage_toml(|questions| {
+        third = questions[2]["key"].as_str().expect("key").to_owned();
+        questions[2]["stem"] = toml::Value::String("（内容组修订）根据《民法典》，下列说法哪个正确？".into());
+    });
+    std::fs::write(dir.path().join("05-marriage.toml"), content_team).expect("write");
+    let reports = banks.import_dir(dir.path()).await.expect("start-up import");
+    assert_eq!((reports[0].updated, reports[0].kept), (1, 4));
+    let questions = banks.questions("civil-code-marriage", &filter).await.expect("questions");
+    let updated = questions.iter().find(|q| q.key == third).expect("third");
+    assert_eq!(
+        (updated.stem.as_str(), updated.source),
+        ("（内容组修订）根据《民法典》，下列说法哪个正确？", bank::Source::File)
+    );
 }

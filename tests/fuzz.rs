@@ -1,5 +1,6 @@
-//! Property-based fuzzing of everything that parses outside input: the four question-file
-//! readers and the answer (choice) parser. Clerks upload whatever Excel or a text editor made;
+//! Property-based fuzzing of everything that parses outside input: the six question-file
+//! readers (TOML, JSON, CSV, XLSX, XLS, ODS), the search for a spreadsheet's header row, and the
+//! answer (choice) parser. Clerks upload whatever Excel or a text editor made;
 //! phones send whatever a broken client sends. None of it may panic, and every refusal must say
 //! where the problem is.
 //!
@@ -14,6 +15,8 @@ use pufa::quiz::{Choice, RawChoice};
 const TEMPLATE_TOML: &[u8] = include_bytes!("fixtures/template.toml");
 const TEMPLATE_CSV: &[u8] = include_bytes!("../question-bank/templates/template.csv");
 const TEMPLATE_XLSX: &[u8] = include_bytes!("../question-bank/templates/template.xlsx");
+const TEMPLATE_XLS: &[u8] = include_bytes!("../question-bank/templates/template.xls");
+const CLERK_ODS: &[u8] = include_bytes!("fixtures/clerk/libreoffice.ods");
 
 fn template_json() -> Vec<u8> {
     serde_json::json!({
@@ -90,8 +93,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_break_any_reader(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        for format in [Format::Toml, Format::Json, Format::Csv, Format::Xlsx] {
+        for format in [Format::Toml, Format::Json, Format::Csv, Format::Xlsx, Format::Xls, Format::Ods] {
             assert_sound(&bytes, format);
+        }
+        // The same bytes behind each workbook's signature, so the XLS and ODS readers see them.
+        for magic in [&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..], &b"PK\x03\x04"[..]] {
+            let disguised: Vec<u8> = magic.iter().chain(&bytes).copied().collect();
+            assert_sound(&disguised, Format::Xls);
         }
     }
 
@@ -113,6 +121,43 @@ proptest! {
     #[test]
     fn a_damaged_xlsx_file_is_refused_with_places_or_read(bytes in mutated(TEMPLATE_XLSX.to_vec())) {
         assert_sound(&bytes, Format::Xlsx);
+    }
+
+    #[test]
+    fn a_damaged_xls_file_is_refused_with_places_or_read(bytes in mutated(TEMPLATE_XLS.to_vec())) {
+        assert_sound(&bytes, Format::Xls);
+    }
+
+    #[test]
+    fn a_damaged_ods_file_is_refused_with_places_or_read(bytes in mutated(CLERK_ODS.to_vec())) {
+        assert_sound(&bytes, Format::Ods);
+    }
+
+    /// Title rows above the header (up to nine), unknown columns anywhere, any line ending: the
+    /// header is found, the extra columns ignored, and the questions read as the template's.
+    #[test]
+    fn the_header_row_is_found_below_title_rows_and_beside_extra_columns(
+        titles in prop::collection::vec("[^,\"\r\n]{0,20}", 0..10),
+        extra in prop::collection::vec(("[\u{4e00}-\u{4e5f}]{1,3}", 0usize..13), 0..3),
+        eol in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+    ) {
+        let template = pufa::bank::decode_csv(TEMPLATE_CSV);
+        let mut lines: Vec<Vec<String>> =
+            template.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect();
+        for (name, at) in &extra {
+            for (i, line) in lines.iter_mut().enumerate() {
+                let cell = if i == 0 { name.clone() } else { "备用".to_owned() };
+                line.insert((*at).min(line.len()), cell);
+            }
+        }
+        let mut text: Vec<String> = titles.iter().map(|t| format!("\"{t}\"")).collect();
+        text.extend(lines.iter().map(|l| l.join(",")));
+        let bytes = text.join(eol).into_bytes();
+        let expected = parse_bank(TEMPLATE_TOML, Format::Toml, "t.toml", None, None).expect("toml").questions;
+        let file = parse_bank(&bytes, Format::Csv, "upload.csv", Some("fuzz"), None);
+        let file = file.unwrap_or_else(|p| panic!("{:?}", &p[..]));
+        prop_assert_eq!(&file.questions, &expected);
+        prop_assert_eq!(file.warnings.len(), extra.len());
     }
 
     #[test]

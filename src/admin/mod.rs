@@ -10,10 +10,10 @@ use serde_json::json;
 
 use self::audit::AuditLog;
 use crate::accounts::{AccountError, Accounts, Password};
-use crate::bank::{BankError, Banks, Format, ImportReport};
+use crate::bank::{BankError, Banks, ImportOptions, ImportReport, Upload, Visibility};
 use crate::db::entity::campaign as campaign_row;
 use crate::prize::{self, DRAW_METHOD, PublicDraw, draw::DrawRecord};
-use crate::quiz::{CampaignSpec, CampaignView, Quiz, QuizError};
+use crate::quiz::{CampaignSpec, CampaignState, CampaignUse, CampaignView, Quiz, QuizError};
 use crate::scores::RebuildReport;
 use crate::scores::ScoresError;
 
@@ -27,8 +27,28 @@ pub enum AdminError {
     Account(#[from] AccountError),
     #[error(transparent)]
     Scores(#[from] ScoresError),
+    /// A bank change that would leave a running campaign unable to fill its quiz, or release a
+    /// sealed bank that a campaign still names.
+    #[error("the bank is in use by campaign {}", .0.slug)]
+    BankInUse(CampaignUse),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// An upload's report, with the open or upcoming campaigns it leaves (or would leave) unable to
+/// fill their quiz: a dry run lists them; a real import refuses if one of them is open.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UploadReport {
+    #[serde(flatten)]
+    pub import: ImportReport,
+    pub starves: Vec<CampaignUse>,
+}
+
+/// A bank's visibility after a change.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct BankVisibility {
+    pub key: String,
+    pub visibility: Visibility,
 }
 
 #[derive(Clone)]
@@ -60,22 +80,74 @@ impl AdminOps {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Imports an uploaded bank. Merge never retires; a replace that would leave an open campaign
+    /// unable to fill its quiz, or a release of a sealed bank a campaign still names, is refused
+    /// with `BankInUse`; a dry run reports the campaigns it would starve instead.
     pub async fn import_bank(
         &self,
         actor: i64,
-        bytes: &[u8],
-        format: Format,
-        name: &str,
-        bank: Option<&str>,
-        title: Option<&str>,
-        dry_run: bool,
-    ) -> Result<ImportReport, AdminError> {
-        let report = self.banks.import_bytes(bytes, format, name, bank, title, dry_run).await?;
-        if !dry_run {
-            self.record(Some(actor), "bank.import", &report.bank.key, json!(report)).await?;
+        upload: Upload<'_>,
+        options: ImportOptions,
+    ) -> Result<UploadReport, AdminError> {
+        let file = &upload.parse()?;
+        let supply = self.quiz.supply().await?;
+        let current = self.banks.index().visibility(&file.key);
+        let releasing =
+            current == Visibility::Sealed && options.visibility.or(file.visibility) == Some(Visibility::Study);
+        if releasing && let Some(campaign) = supply.naming(&file.key).into_iter().next() {
+            return Err(AdminError::BankInUse(campaign));
         }
-        Ok(report)
+        let mut starves = Vec::new();
+        let import = self
+            .banks
+            .import_checked(file, options, |_, after| {
+                starves = supply.starved_by(self.banks.index(), after);
+                match starves.iter().find(|c| c.state == CampaignState::Open) {
+                    Some(open) if !options.dry_run => Err(AdminError::BankInUse(open.clone())),
+                    _ => Ok(()),
+                }
+            })
+            .await?;
+        if !options.dry_run {
+            let details = json!({
+                "mode": import.mode, "visibility": {"before": current, "after": import.bank.visibility},
+                "created": import.created, "updated": import.updated, "unchanged": import.unchanged,
+                "retired": import.retired,
+            });
+            self.record(Some(actor), "bank.import", &import.bank.key, details).await?;
+        }
+        Ok(UploadReport { import, starves })
+    }
+
+    /// Makes a bank `study` or `sealed`, audited with before and after. Release (sealed to study)
+    /// waits until every campaign naming the bank has closed; sealing must not starve an open one.
+    pub async fn set_bank_visibility(
+        &self,
+        actor: i64,
+        key: &str,
+        visibility: Visibility,
+    ) -> Result<BankVisibility, AdminError> {
+        let supply = self.quiz.supply().await?;
+        let before = self
+            .banks
+            .set_visibility(key, visibility, |before, after| {
+                if before == Visibility::Sealed
+                    && let Some(campaign) = supply.naming(key).into_iter().next()
+                {
+                    return Err(AdminError::BankInUse(campaign));
+                }
+                let starved = supply.starved_by(self.banks.index(), after);
+                match starved.into_iter().find(|c| c.state == CampaignState::Open) {
+                    Some(open) => Err(AdminError::BankInUse(open)),
+                    None => Ok(()),
+                }
+            })
+            .await?;
+        if before != visibility {
+            let details = json!({"before": before, "after": visibility});
+            self.record(Some(actor), "bank.visibility", key, details).await?;
+        }
+        Ok(BankVisibility { key: key.to_owned(), visibility })
     }
 
     pub async fn save_campaign(

@@ -38,6 +38,14 @@ impl From<AdminError> for ApiError {
             AdminError::Bank(e) => e.into(),
             AdminError::Account(e) => e.into(),
             AdminError::Scores(e) => e.into(),
+            AdminError::BankInUse(campaign) => ApiError::Conflict {
+                code: "bank_in_use",
+                message: format!(
+                    "活动“{}”（{}）正在用这个题库：{}。没有做任何改动",
+                    campaign.title, campaign.slug, campaign.problem
+                ),
+                extra: Some(("campaign", campaign.slug)),
+            },
             AdminError::Db(e) => e.into(),
         }
     }

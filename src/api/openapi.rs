@@ -36,6 +36,7 @@ pub fn routes() -> Vec<rocket::Route> {
         accounts::regions,
         accounts::change_password,
         banks::upload_bank,
+        banks::set_visibility,
         banks::list_banks,
         banks::list_questions,
         banks::question_revisions,
@@ -77,6 +78,8 @@ pub fn routes() -> Vec<rocket::Route> {
     components(schemas(
         crate::error::ErrorBody,
         crate::bank::Format,
+        crate::bank::ImportMode,
+        crate::bank::Visibility,
         crate::scores::RegionLevel,
         crate::scores::live::LiveSnapshot,
         crate::prize::draw::Eligible,

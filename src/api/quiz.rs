@@ -320,7 +320,7 @@ struct PracticeAnswerRequest {
     responses(
         (status = 200, description = "graded", body = PracticeOutcome),
         (status = 400, description = "`malformed_json`: not JSON, or empty", body = ErrorBody),
-        (status = 404, description = "`not_found`: no such question", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such question, or one practice does not serve (a sealed bank's, a retired or superseded revision)", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: larger than `json_limit_bytes`", body = ErrorBody),
         (status = 422, description = "`invalid_choice` or `invalid_body`, with `fields`", body = ErrorBody),
     )

@@ -96,7 +96,7 @@ pub struct Citation {
 impl Citation {
     /// `民法典第1047条` → (民法典, 1047); article numbers in Arabic digits.
     pub fn parse(item: &str) -> Result<Self, String> {
-        let bad = || format!("依据“{item}”格式不对，应写成 民法典第1047条 (write like 民法典第1047条)");
+        let bad = || format!("依据“{item}”格式不对，应写成 民法典第1047条");
         let rest = item.strip_suffix('条').ok_or_else(bad)?;
         let (law, number) = rest.rsplit_once('第').ok_or_else(bad)?;
         if law.is_empty()
@@ -113,7 +113,7 @@ impl Citation {
         if let Some(known) = KnownLaw::named(law)
             && article > known.articles
         {
-            return Err(format!("{law}只有{}条，没有第{article}条 (no such article)", known.articles));
+            return Err(format!("{law}只有{}条，没有第{article}条", known.articles));
         }
         Ok(Self { law: law.to_owned(), article })
     }

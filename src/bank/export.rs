@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::index::IndexedQuestion;
-use super::model::{Answer, QuestionKind};
+use super::model::{Answer, QuestionKind, Visibility};
 use super::parse::Format;
 
 #[derive(Serialize)]
@@ -16,6 +16,12 @@ struct FileOut<'a> {
 struct BankOut<'a> {
     key: &'a str,
     title: &'a str,
+    #[serde(skip_serializing_if = "is_study")]
+    visibility: Visibility,
+}
+
+fn is_study(v: &Visibility) -> bool {
+    *v == Visibility::Study
 }
 
 #[derive(Serialize)]
@@ -39,9 +45,15 @@ struct QuestionOut<'a> {
     basis: &'a [String],
 }
 
-pub fn render(key: &str, title: &str, questions: &[std::sync::Arc<IndexedQuestion>], format: Format) -> Vec<u8> {
+pub fn render(
+    key: &str,
+    title: &str,
+    visibility: Visibility,
+    questions: &[std::sync::Arc<IndexedQuestion>],
+    format: Format,
+) -> Vec<u8> {
     let out = FileOut {
-        bank: BankOut { key, title },
+        bank: BankOut { key, title, visibility },
         questions: questions
             .iter()
             .map(|q| QuestionOut {
@@ -63,7 +75,7 @@ pub fn render(key: &str, title: &str, questions: &[std::sync::Arc<IndexedQuestio
     match format {
         Format::Toml => toml::to_string_pretty(&out).unwrap_or_default().into_bytes(),
         Format::Json => serde_json::to_vec_pretty(&out).unwrap_or_default(),
-        Format::Csv | Format::Xlsx => csv(questions),
+        Format::Csv | Format::Xlsx | Format::Xls | Format::Ods => csv(questions),
     }
 }
 

@@ -1,5 +1,8 @@
 //! The in-memory index of active questions by category and difficulty, rebuilt after every
-//! import, so drawing a quiz never scans the questions table.
+//! import, so drawing a quiz never scans the questions table. It also knows each bank's
+//! visibility: asked for "every bank" (an empty list), it answers with the `study` banks only, so
+//! practice, the pack, the daily question, categories and campaigns with `banks = []` never see a
+//! sealed question; a campaign that names a sealed bank draws from it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -8,8 +11,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::import::ACTIVE;
-use super::model::{Answer, QuestionKind};
-use crate::db::entity::{question, question_revision};
+use super::model::{Answer, Question, QuestionKind, Visibility};
+use crate::db::entity::{bank, question, question_revision};
 
 /// The seven 编 of the Civil Code, in the Code's order: categories are listed this way first.
 pub const CODE_BOOKS: [&str; 7] = ["总则", "物权", "合同", "人格权", "婚姻家庭", "继承", "侵权责任"];
@@ -65,6 +68,24 @@ impl IndexedQuestion {
             explanation: row.explanation,
         })
     }
+
+    /// A question of a file, as it would be served once imported (`revision_id` is a stand-in).
+    pub fn of_file(bank_key: &str, q: &Question, revision_id: i64) -> Self {
+        Self {
+            revision_id,
+            bank_key: bank_key.to_owned(),
+            key: q.key.clone(),
+            revision: 0,
+            kind: q.kind(),
+            category: q.category.clone(),
+            difficulty: q.difficulty.get(),
+            stem: q.stem.clone(),
+            options: q.options.clone(),
+            answer: q.answer.clone(),
+            explanation: q.explanation.clone(),
+            basis: q.basis.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -80,6 +101,25 @@ struct Snapshot {
     by_slot: BTreeMap<(String, String, u8), Vec<i64>>,
     /// (bank, key) -> current revision id.
     by_identity: HashMap<(String, String), i64>,
+    /// Every bank's visibility (a bank missing here is `study`).
+    visibility: HashMap<String, Visibility>,
+}
+
+impl Snapshot {
+    fn add(&mut self, q: Arc<IndexedQuestion>) {
+        self.by_slot.entry((q.bank_key.clone(), q.category.clone(), q.difficulty)).or_default().push(q.revision_id);
+        self.by_identity.insert((q.bank_key.clone(), q.key.clone()), q.revision_id);
+        self.by_revision.insert(q.revision_id, q);
+    }
+
+    fn visibility(&self, bank: &str) -> Visibility {
+        self.visibility.get(bank).copied().unwrap_or_default()
+    }
+
+    /// Whether a slot's bank is one of `banks`, or, for "every bank" (empty), a study bank.
+    fn serves(&self, banks: &[String], bank: &str) -> bool {
+        if banks.is_empty() { self.visibility(bank) == Visibility::Study } else { banks.iter().any(|b| b == bank) }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -94,18 +134,15 @@ impl QuestionIndex {
         let current: HashMap<(String, String), i32> =
             active.into_iter().map(|q| ((q.bank_key, q.key), q.revision)).collect();
         let mut snapshot = Snapshot::default();
+        for b in bank::Entity::find().all(db).await? {
+            snapshot.visibility.insert(b.key, Visibility::parse(&b.visibility).unwrap_or(Visibility::Sealed));
+        }
         for row in question_revision::Entity::find().all(db).await? {
             if current.get(&(row.bank_key.clone(), row.key.clone())) != Some(&row.revision) {
                 continue;
             }
             let Some(q) = IndexedQuestion::from_row(row) else { continue };
-            snapshot
-                .by_slot
-                .entry((q.bank_key.clone(), q.category.clone(), q.difficulty))
-                .or_default()
-                .push(q.revision_id);
-            snapshot.by_identity.insert((q.bank_key.clone(), q.key.clone()), q.revision_id);
-            snapshot.by_revision.insert(q.revision_id, Arc::new(q));
+            snapshot.add(Arc::new(q));
         }
         for ids in snapshot.by_slot.values_mut() {
             ids.sort_unstable();
@@ -131,14 +168,56 @@ impl QuestionIndex {
         self.snapshot().by_revision.get(&revision_id).cloned()
     }
 
-    /// Active revision ids matching the filters (`None` = any), from the chosen banks (empty = all).
+    /// An active, current revision of a study bank: what practice may grade.
+    pub fn get_for_study(&self, revision_id: i64) -> Option<Arc<IndexedQuestion>> {
+        let snapshot = self.snapshot();
+        snapshot
+            .by_revision
+            .get(&revision_id)
+            .filter(|q| snapshot.visibility(&q.bank_key) == Visibility::Study)
+            .cloned()
+    }
+
+    /// A bank's visibility (`study` for a bank pufa does not know).
+    pub fn visibility(&self, bank: &str) -> Visibility {
+        self.snapshot().visibility(bank)
+    }
+
+    /// The active questions of one bank.
+    pub fn of_bank(&self, bank: &str) -> Vec<Arc<IndexedQuestion>> {
+        let snapshot = self.snapshot();
+        let mut questions: Vec<_> = snapshot.by_revision.values().filter(|q| q.bank_key == bank).cloned().collect();
+        questions.sort_by(|a, b| a.key.cmp(&b.key));
+        questions
+    }
+
+    /// This index as it would be with `bank` holding exactly `questions` at `visibility`: what an
+    /// import or a change of visibility would leave, for checking campaigns before it happens.
+    pub fn with_bank(&self, bank: &str, visibility: Visibility, questions: Vec<Arc<IndexedQuestion>>) -> Self {
+        let current = self.snapshot();
+        let mut snapshot = Snapshot { visibility: current.visibility.clone(), ..Snapshot::default() };
+        snapshot.visibility.insert(bank.to_owned(), visibility);
+        for q in current.by_revision.values().filter(|q| q.bank_key != bank) {
+            snapshot.add(Arc::clone(q));
+        }
+        for q in questions {
+            snapshot.add(q);
+        }
+        for ids in snapshot.by_slot.values_mut() {
+            ids.sort_unstable();
+        }
+        Self { snapshot: Arc::new(RwLock::new(Arc::new(snapshot))) }
+    }
+
+    /// Active revision ids matching the filters (`None` = any), from the chosen banks (empty =
+    /// every study bank).
     pub fn select(&self, banks: &[String], category: Option<&str>, difficulty: Option<u8>) -> Vec<i64> {
         let snapshot = self.snapshot();
         snapshot
             .by_slot
             .iter()
             .filter(|((bank, cat, diff), _)| {
-                (banks.is_empty() || banks.contains(bank))
+                snapshot.serves(banks, bank)
                     && category.is_none_or(|c| c == cat)
                     && difficulty.is_none_or(|d| d == *diff)
             })
@@ -155,7 +234,7 @@ impl QuestionIndex {
         let mut len = 0;
         for (slot, ids) in &snapshot.by_slot {
             let (bank, cat, diff) = slot;
-            if (banks.is_empty() || banks.contains(bank))
+            if snapshot.serves(banks, bank)
                 && category.is_none_or(|c| c == cat)
                 && difficulty.is_none_or(|d| d == *diff)
                 && !ids.is_empty()
@@ -173,12 +252,14 @@ impl QuestionIndex {
         self.snapshot().by_identity.get(&(bank.to_owned(), key.to_owned())).copied()
     }
 
-    /// Active questions per category: the seven 编 in the Code's order, then any others.
+    /// Active questions of study banks per category: the seven 编 in the Code's order, then any others.
     pub fn categories(&self) -> Vec<CategoryCount> {
         let snapshot = self.snapshot();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for ((_, category, _), ids) in &snapshot.by_slot {
-            *counts.entry(category.as_str()).or_default() += ids.len();
+        for ((bank, category, _), ids) in &snapshot.by_slot {
+            if snapshot.visibility(bank) == Visibility::Study {
+                *counts.entry(category.as_str()).or_default() += ids.len();
+            }
         }
         let rank = |name: &str| CODE_BOOKS.iter().position(|b| *b == name).unwrap_or(CODE_BOOKS.len());
         let mut list: Vec<CategoryCount> =

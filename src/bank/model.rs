@@ -150,6 +150,89 @@ impl Question {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankFile {
     pub key: String,
-    pub title: String,
+    /// From a TOML/JSON `[bank]` header or the upload's `title=`; a spreadsheet without one keeps
+    /// the bank's stored title (or takes its key, for a new bank).
+    pub title: Option<String>,
+    /// From `[bank] visibility = "sealed"`; `None` keeps the stored one (`study` for a new bank).
+    pub visibility: Option<Visibility>,
     pub questions: Vec<Question>,
+    /// What the file has that pufa ignored (an unknown column such as 序号): shown in the dry run.
+    pub warnings: Vec<crate::problems::PlacedProblem>,
+}
+
+/// Who sees a bank's questions. `study` banks serve practice, the offline pack, the daily question,
+/// categories and campaigns that draw from every study bank; a `sealed` bank's questions are drawn
+/// only by campaigns that name it, and never shown outside a campaign session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    #[default]
+    Study,
+    Sealed,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Study => "study",
+            Self::Sealed => "sealed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "study" => Some(Self::Study),
+            "sealed" => Some(Self::Sealed),
+            _ => None,
+        }
+    }
+}
+
+/// Where a question's current state came from: the shipped files imported at start, a staff
+/// upload, or the staff question editor. The start-up import changes only what a file made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    File,
+    Upload,
+    Editor,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Upload => "upload",
+            Self::Editor => "editor",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "upload" => Self::Upload,
+            "editor" => Self::Editor,
+            _ => Self::File,
+        }
+    }
+}
+
+/// What an upload does with the bank's questions that the file does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Adds and updates; never retires anything.
+    #[default]
+    Merge,
+    /// Also retires every active question the file does not list.
+    Replace,
+}
+
+impl ImportMode {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "merge" => Some(Self::Merge),
+            "replace" => Some(Self::Replace),
+            _ => None,
+        }
+    }
 }

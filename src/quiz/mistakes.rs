@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::commit::sql::Sql;
 use super::practice::{PracticeQuestion, practice_question, shuffled_order};
 use super::{Quiz, QuizError};
-use crate::bank::IndexedQuestion;
+use crate::bank::{IndexedQuestion, Visibility};
 use crate::db::entity::{mistake, question};
 
 /// Right answers in a row that take a question out of the mistake book.
@@ -129,6 +129,7 @@ impl Quiz {
     }
 
     /// The caller's mistake book, most recent first, each with a fresh shuffle to practise on.
+    /// Questions of a sealed bank stay in the book but are not shown while it is sealed.
     pub async fn mistakes(&self, user_id: i64) -> Result<Vec<Mistake>, QuizError> {
         let rows = mistake::Entity::find()
             .filter(mistake::Column::UserId.eq(user_id))
@@ -141,6 +142,10 @@ impl Quiz {
             .into_iter()
             .filter_map(|row| {
                 let q = questions.get(&row.revision_id)?;
+                // Kept, but not shown while its bank is sealed.
+                if self.banks.index().visibility(&q.bank_key) == Visibility::Sealed {
+                    return None;
+                }
                 let order = shuffled_order(q, &mut rng);
                 Some(Mistake {
                     question: practice_question(q, &order),

@@ -13,6 +13,7 @@ mod mistakes;
 mod pace;
 mod practice;
 mod session;
+mod supply;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
 pub use self::mistakes::Mistake;
 pub use self::practice::{PracticeOutcome, PracticePack, PracticeQuestion};
 pub use self::session::{AnswerOutcome, ReviewItem, SessionResult, SessionView};
+pub use self::supply::{CampaignUse, Supply};
 use crate::bank::Banks;
 use crate::clock::Clock;
 use crate::db::entity::{campaign as campaign_row, quiz_session};

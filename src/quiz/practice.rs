@@ -1,5 +1,6 @@
 //! Self-study: practice by 编 and difficulty, the offline pack, and grading a practice answer
-//! (the daily question is `daily`, the mistake book `mistakes`).
+//! (the daily question is `daily`, the mistake book `mistakes`). All of it draws from study banks
+//! only (the index's "every bank"); a sealed bank's questions are seen only inside campaign sessions.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -122,8 +123,9 @@ impl Quiz {
         raw: &RawChoice,
     ) -> Result<PracticeOutcome, QuizError> {
         let (revision, order) = parse_practice_id(id).ok_or(QuizError::NotFound)?;
-        let questions = self.questions_for(std::iter::once(revision)).await?;
-        let q = questions.get(&revision).ok_or(QuizError::NotFound)?.clone();
+        // Only what practice serves is graded here: a current revision of a study bank. A sealed
+        // bank's, a retired or superseded revision's key stays with the campaigns.
+        let q = self.banks.index().get_for_study(revision).ok_or(QuizError::NotFound)?;
         let shown = if q.kind == QuestionKind::Judge { 0 } else { q.options.len() };
         if order.0.len() != shown {
             return Err(QuizError::NotFound);

@@ -440,8 +440,8 @@ test('an admin uploads a broken question file and sees every problem with its pl
   await page.waitForSelector('#upload-result li');
   const problems = await page.$$eval('#upload-result li', (items) => items.map(i => i.textContent));
   assert.ok(problems.length >= 3, problems.join('\n'));
-  assert.ok(problems.some(p => p.startsWith('upload.csv:2 answer')), problems.join('\n'));
-  assert.ok(problems.some(p => p.startsWith('upload.csv:3 difficulty')), problems.join('\n'));
+  assert.ok(problems.some(p => p.startsWith('upload.csv:2 答案：')), problems.join('\n'));
+  assert.ok(problems.some(p => p.startsWith('upload.csv:3 难度：')), problems.join('\n'));
   assert.deepEqual(errors, []);
   assert.deepEqual(failed, [422], 'the check of a broken file is the one refusal');
   await page.screenshot({ path: join(shots, '40-admin-upload-problems.png') });

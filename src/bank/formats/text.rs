@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Lines, Read, line_of, utf8};
-use crate::bank::parse::{Problem, RawRow, RawVal};
+use super::{FileHeader, Lines, Read, line_of, utf8};
+use crate::bank::parse::{MAX_ROWS, Problem, Problems, RawRow, RawVal, header_visibility, too_many_rows};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +20,7 @@ struct TomlFile {
 struct TomlBank {
     key: String,
     title: String,
+    visibility: Option<String>,
 }
 
 fn toml_value(value: toml::Value) -> RawVal {
@@ -34,21 +35,36 @@ fn toml_value(value: toml::Value) -> RawVal {
     }
 }
 
+/// Whether a text file is too large to parse whole: the parsers build a value per table, field or
+/// object, so a file of millions of tiny ones would cost far more memory than its bytes. Counted
+/// before parsing: question tables (TOML), lines (TOML, about 12 per question), objects (JSON; a
+/// brace inside a text counts too, which only a file near the limit could notice).
+fn too_big(text: &str, name: &str, toml: bool) -> Option<Read> {
+    let (units, lines) = if toml {
+        (text.lines().filter(|l| l.trim_start().starts_with("[[")).count(), text.lines().count())
+    } else {
+        (text.bytes().filter(|b| *b == b'{').count().saturating_sub(1_000), 0)
+    };
+    (units > MAX_ROWS || lines > MAX_ROWS * 40).then(|| Read::refused(too_many_rows(format!("{name}:1"))))
+}
+
 pub fn read_toml(bytes: &[u8], name: &str) -> Read {
     let text = match utf8(bytes, name) {
         Ok(text) => text,
-        Err(problem) => return (None, Vec::new(), vec![problem]),
+        Err(problem) => return Read::refused(problem),
     };
+    if let Some(refused) = too_big(text, name, true) {
+        return refused;
+    }
     let file: TomlFile = match toml::from_str(text) {
         Ok(file) => file,
         Err(e) => {
             let line = e.span().map_or(1, |s| line_of(text, s.start));
-            let message = e.message().to_owned();
-            return (
-                None,
-                Vec::new(),
-                vec![Problem::new(format!("{name}:{line}"), "file", format!("TOML格式错误 (TOML syntax): {message}"))],
-            );
+            return Read::refused(Problem::new(
+                format!("{name}:{line}"),
+                "file",
+                "TOML格式错误：请检查这一行的引号、方括号、等号和字段名",
+            ));
         }
     };
     let lines = Lines::new(text);
@@ -68,7 +84,15 @@ pub fn read_toml(bytes: &[u8], name: &str) -> Read {
             RawRow { place, fields }
         })
         .collect();
-    (file.bank.map(|b| (b.key, b.title)), rows, Vec::new())
+    let mut problems = Problems::default();
+    let header = file.bank.map(|b| {
+        let visibility = header_visibility(b.visibility.as_deref(), &format!("{name}:1")).unwrap_or_else(|p| {
+            problems.push(p);
+            None
+        });
+        FileHeader { key: b.key, title: b.title, visibility }
+    });
+    Read { header, rows, problems, warnings: Vec::new() }
 }
 
 fn json_value(value: serde_json::Value) -> RawVal {
@@ -135,29 +159,43 @@ fn json_question_lines(text: &str) -> Vec<usize> {
 pub fn read_json(bytes: &[u8], name: &str) -> Read {
     let text = match utf8(bytes, name) {
         Ok(text) => text,
-        Err(problem) => return (None, Vec::new(), vec![problem]),
+        Err(problem) => return Read::refused(problem),
     };
+    if let Some(refused) = too_big(text, name, false) {
+        return refused;
+    }
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            return (
-                None,
-                Vec::new(),
-                vec![Problem::new(format!("{name}:{}", e.line()), "file", format!("JSON格式错误 (JSON syntax): {e}"))],
-            );
+            return Read::refused(Problem::new(
+                format!("{name}:{}", e.line()),
+                "file",
+                "JSON格式错误：请检查这一行的引号、括号和逗号",
+            ));
         }
     };
     let serde_json::Value::Object(mut root) = value else {
-        return (
-            None,
-            Vec::new(),
-            vec![Problem::new(format!("{name}:1"), "file", "应为一个对象 {\"bank\":…, \"questions\":[…]}")],
-        );
+        return Read::refused(Problem::new(
+            format!("{name}:1"),
+            "file",
+            "应为一个对象 {\"bank\":…, \"questions\":[…]}",
+        ));
     };
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     let header = match root.remove("bank") {
-        Some(serde_json::Value::Object(bank)) => match (bank.get("key"), bank.get("title")) {
-            (Some(serde_json::Value::String(k)), Some(serde_json::Value::String(t))) => Some((k.clone(), t.clone())),
+        Some(serde_json::Value::Object(bank)) => match (bank.get("key"), bank.get("title"), bank.get("visibility")) {
+            (Some(serde_json::Value::String(k)), Some(serde_json::Value::String(t)), v) => {
+                let raw = match v {
+                    None => None,
+                    Some(serde_json::Value::String(v)) => Some(v.as_str()),
+                    Some(_) => Some(""),
+                };
+                let visibility = header_visibility(raw, &format!("{name}:1")).unwrap_or_else(|p| {
+                    problems.push(p);
+                    None
+                });
+                Some(FileHeader { key: k.clone(), title: t.clone(), visibility })
+            }
             _ => {
                 problems.push(Problem::new(format!("{name}:1"), "bank", "bank 需要 key 和 title 两项文字"));
                 None
@@ -177,11 +215,7 @@ pub fn read_json(bytes: &[u8], name: &str) -> Read {
                         map.into_iter().map(|(k, v)| (k, (json_value(v), place.clone()))).collect()
                     }
                     _ => {
-                        problems.push(Problem::new(
-                            place.clone(),
-                            "questions",
-                            "每道题应为一个对象 (each question is an object)",
-                        ));
+                        problems.push(Problem::new(place.clone(), "questions", "每道题应为一个对象"));
                         BTreeMap::new()
                     }
                 };
@@ -190,15 +224,15 @@ pub fn read_json(bytes: &[u8], name: &str) -> Read {
             .filter(|row| !row.fields.is_empty())
             .collect(),
         Some(_) => {
-            problems.push(Problem::new(format!("{name}:1"), "questions", "questions 应为列表 (a list)"));
+            problems.push(Problem::new(format!("{name}:1"), "questions", "questions 应为列表"));
             Vec::new()
         }
         None => Vec::new(),
     };
     for key in root.keys() {
-        problems.push(Problem::new(format!("{name}:1"), key, "不认识的字段 (unknown field)"));
+        problems.push(Problem::new(format!("{name}:1"), key, format!("不认识的字段“{key}”")));
     }
-    (header, rows, problems)
+    Read { header, rows, problems, warnings: Vec::new() }
 }
 
 #[cfg(test)]

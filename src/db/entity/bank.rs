@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub title: String,
+    /// `study` or `sealed` (see `bank::Visibility`).
+    pub visibility: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

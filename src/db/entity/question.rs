@@ -12,6 +12,8 @@ pub struct Model {
     pub revision: i32,
     /// `active` or `retired`.
     pub status: String,
+    /// Who made the current state (revision or status): `file`, `upload` or `editor`.
+    pub source: String,
     pub updated_at: DateTimeUtc,
 }
 

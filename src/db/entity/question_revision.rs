@@ -22,6 +22,8 @@ pub struct Model {
     /// JSON array of citations.
     pub basis: String,
     pub content_hash: String,
+    /// Where this revision came from: `file` (question-bank/ at start), `upload` or `editor`.
+    pub source: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -7,6 +7,7 @@ mod m20261127_000002_create_banks;
 mod m20261127_000003_create_quiz;
 mod m20261127_000004_admin;
 mod m20261127_000005_audit_chain_unique;
+mod m20261201_000001_add_bank_visibility_and_sources;
 mod m20261202_000002_create_sms_codes;
 mod m20261202_100001_privacy;
 mod m20261202_100002_integrity;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100001_privacy::Migration),
             Box::new(m20261202_100002_integrity::Migration),
             Box::new(m20261202_000002_create_sms_codes::Migration),
+            Box::new(m20261201_000001_add_bank_visibility_and_sources::Migration),
         ]
     }
 }
