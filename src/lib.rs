@@ -78,10 +78,12 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .attach(api::headers::ContentSecurityPolicy)
         .attach(api::headers::NoStore)
         .attach(api::compression::JsonCompression)
-        .attach(AdHoc::on_liftoff("session sweeper", |rocket| {
+        .attach(AdHoc::on_liftoff("upkeep", |rocket| {
             Box::pin(async move {
-                if let Some(quiz) = rocket.state::<Quiz>().cloned() {
-                    tokio::spawn(sweep_expired_sessions(quiz.clone()));
+                if let (Some(quiz), Some(admin)) =
+                    (rocket.state::<Quiz>().cloned(), rocket.state::<admin::AdminOps>().cloned())
+                {
+                    tokio::spawn(upkeep(quiz.clone(), admin));
                     tokio::spawn(keep_boards_in_step(quiz));
                 }
             })
@@ -224,8 +226,10 @@ async fn import_campaigns(quiz: &Quiz, dir: &std::path::Path) {
     }
 }
 
-/// Finishes sessions whose time ran out even if nobody reads them again.
-async fn sweep_expired_sessions(quiz: Quiz) {
+/// Every 30 s: finishes sessions whose time ran out even if nobody reads them again, then fixes
+/// (and publishes the hash of) the eligible list of every campaign whose last session has settled,
+/// so the list is fixed before anyone can know the beacon.
+async fn upkeep(quiz: Quiz, admin: admin::AdminOps) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
@@ -233,6 +237,11 @@ async fn sweep_expired_sessions(quiz: Quiz) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "finished expired sessions"),
             Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
+        match admin.fix_due_eligible_lists().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(campaigns = n, "fixed eligible lists"),
+            Err(err) => tracing::warn!(error = %err, "fixing eligible lists failed"),
         }
     }
 }

@@ -320,22 +320,30 @@ fn verify_draw(file: &Path) -> ExitCode {
             Err(e) => return fail(&format!("{}: {e}", file.display())),
         }
     };
-    let record: pufa::prize::draw::DrawRecord = match serde_json::from_str(&text) {
+    let record: pufa::prize::draw::PublicDraw = match serde_json::from_str(&text) {
         Ok(r) => r,
         Err(e) => {
-            return fail(&format!(
-                "not a published draw (run it first, then save GET /api/v1/campaigns/<slug>/draw): {e}"
-            ));
+            return fail(&format!("not a public draw record (save GET /api/v1/campaigns/<slug>/draw as it is): {e}"));
         }
     };
     match pufa::prize::draw::verify(&record) {
-        Ok(winners) => {
-            println!("commitment {} matches the seed", record.commitment);
-            println!("{} eligible; re-run winners (user ids): {winners:?}", record.eligible.len());
+        Ok(_) => {
+            println!(
+                "campaign {}: the seed matches the commitment {}",
+                record.campaign,
+                record.commitment.unwrap_or_default()
+            );
+            println!(
+                "the eligible list ({} entries) matches its published SHA-256 {} and every entry meets the rule",
+                record.eligible_count.unwrap_or_default(),
+                record.eligible_sha256.unwrap_or_default()
+            );
+            println!("beacon: {}", record.beacon.unwrap_or_default());
             for w in &record.winners {
-                println!("  {} {} ({})", w.user_id, w.display_name, w.phone_masked);
+                let day = w.day.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                println!("  {}{day} {} ({}) {} points", w.entrant, w.display_name, w.phone_masked, w.score);
             }
-            println!("OK: the published winners are exactly what the seed gives");
+            println!("OK: the published winners are exactly what the seed, the beacon and the list give");
             ExitCode::SUCCESS
         }
         Err(e) => {

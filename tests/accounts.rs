@@ -178,3 +178,100 @@ async fn the_first_start_creates_one_admin_and_residents_are_not_admins(app: Tes
     assert_eq!(login.body["user"]["role"], "admin");
     assert_eq!(login.body["user"]["region"]["name"], "乌拉特中旗");
 }
+
+/// A wrong-password sign-in for `phone` from the TCP peer `peer`, claiming `claimed` in both
+/// address headers.
+async fn wrong_login_claiming(app: &TestApp, phone: &str, peer: &str, claimed: &str) -> Status {
+    app.client
+        .post("/api/v1/auth/login")
+        .remote(format!("{peer}:40000").parse().expect("peer"))
+        .header(rocket::http::ContentType::JSON)
+        .header(rocket::http::Header::new("X-Real-IP", claimed.to_owned()))
+        .header(rocket::http::Header::new("X-Forwarded-For", claimed.to_owned()))
+        .body(json!({"phone": phone, "password": "not-the-password"}).to_string())
+        .dispatch()
+        .await
+        .status()
+}
+
+/// Issue 17, acceptance 6: a client cannot choose its own address for the limits; behind a
+/// trusted proxy, the address the proxy forwards counts. On the in-process store and on Redis.
+#[rocket::async_test]
+async fn spoofed_address_headers_count_as_one_address_unless_a_trusted_proxy_sent_them() {
+    for live in [common::Live::Memory, common::Live::Redis] {
+        let Some(app) = TestApp::start(common::Sql::Sqlite, live).await else { return };
+        let mut statuses = Vec::new();
+        for i in 0..60 {
+            statuses
+                .push(wrong_login_claiming(&app, &format!("1370000{i:04}"), "192.0.2.7", &format!("10.9.{i}.1")).await);
+        }
+        let first_refused = statuses.iter().position(|s| *s == Status::TooManyRequests).map(|i| i + 1);
+        assert_eq!(first_refused, Some(51), "{live:?}: one address, whatever the headers say: {statuses:?}");
+        assert!(statuses[50..].iter().all(|s| *s == Status::TooManyRequests), "{live:?}");
+
+        let Some(proxied) =
+            TestApp::start_with(common::Sql::Sqlite, live, |f| f.merge(("trusted_proxies", vec!["127.0.0.1/32"])))
+                .await
+        else {
+            return;
+        };
+        for i in 0..60 {
+            let status =
+                wrong_login_claiming(&proxied, &format!("1370000{i:04}"), "127.0.0.1", &format!("10.9.{i}.1")).await;
+            assert_eq!(status, Status::Unauthorized, "{live:?}: behind the proxy each forwarded address counts ({i})");
+        }
+        // The same forwarded address 51 times is one client.
+        let mut last = Status::Ok;
+        for i in 0..51 {
+            last = wrong_login_claiming(&proxied, &format!("1371000{i:04}"), "127.0.0.1", "10.8.0.1").await;
+        }
+        assert_eq!(last, Status::TooManyRequests, "{live:?}");
+        // A peer that is not the proxy cannot borrow its trust.
+        let mut direct = Vec::new();
+        for i in 0..51 {
+            direct.push(
+                wrong_login_claiming(&proxied, &format!("1372000{i:04}"), "192.0.2.9", &format!("10.7.{i}.1")).await,
+            );
+        }
+        assert_eq!(direct[50], Status::TooManyRequests, "{live:?}");
+    }
+}
+
+/// Issue 17, acceptance 7: wrong passwords for a phone arriving from two hundred addresses (behind
+/// the trusted proxy) slow that phone a little; its owner, from an address of their own, signs in
+/// within a minute, while the attack goes on.
+#[rocket::async_test]
+async fn the_owner_signs_in_while_their_phone_is_attacked_from_many_addresses() {
+    let app = TestApp::start_with(common::Sql::Sqlite, common::Live::Memory, |f| {
+        f.merge(("trusted_proxies", vec!["127.0.0.1/32"]))
+    })
+    .await
+    .expect("sqlite + memory");
+    app.register("13766660000", "steppe-wind-1").await;
+    let attack = |from: usize| {
+        let app = &app;
+        rocket::futures::future::join_all((from..from + 100).map(move |i| async move {
+            wrong_login_claiming(app, "13766660000", "127.0.0.1", &format!("10.{}.{}.1", i / 200, i % 200)).await
+        }))
+    };
+    let first = attack(0).await;
+    assert!(first.iter().all(|s| *s == Status::Unauthorized), "a flood on one phone takes turns: {first:?}");
+    let owner = async {
+        let started = std::time::Instant::now();
+        let reply = app
+            .client
+            .post("/api/v1/auth/login")
+            .remote("127.0.0.1:40000".parse().expect("peer"))
+            .header(rocket::http::ContentType::JSON)
+            .header(rocket::http::Header::new("X-Forwarded-For", "203.0.113.50"))
+            .body(json!({"phone": "13766660000", "password": "steppe-wind-1"}).to_string())
+            .dispatch()
+            .await;
+        (reply.status(), started.elapsed())
+    };
+    let ((status, took), during) = rocket::tokio::join!(owner, attack(100));
+    assert_eq!(status, Status::Ok, "the owner gets in");
+    assert!(took < std::time::Duration::from_secs(60), "within a minute: {took:?}");
+    assert!(during.iter().all(|s| *s == Status::Unauthorized), "{during:?}");
+    eprintln!("owner signed in after {took:?} with 200 wrong passwords for the phone from 200 addresses");
+}

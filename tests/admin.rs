@@ -200,65 +200,234 @@ async fn results_csv_lists_every_ranked_participant_in_board_order_for_staff_onl
     assert_eq!((refused.status, refused.error_code()), (Status::Forbidden, "forbidden"));
 }
 
+/// A resident who reads each question (3 s) and answers the judge question `judge`, the multiple
+/// choice one "A" (always wrong: its answer is AB). Returns the points.
+async fn play_template(app: &TestApp, slug: &str, token: &str, judge: bool) -> i64 {
+    let session = app.post(&format!("/api/v1/campaigns/{slug}/sessions"), json!(null), Some(token)).await;
+    assert_eq!(session.status, Status::Created, "{}", session.body);
+    let id = session.body["id"].as_str().expect("id").to_owned();
+    for q in session.body["questions"].as_array().expect("questions") {
+        let choice = if q["kind"] == "judge" { json!(judge) } else { json!("A") };
+        app.clock.advance(chrono::Duration::seconds(3));
+        let path = format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
+        assert_eq!(app.put(&path, json!({"choice": choice}), Some(token)).await.status, Status::Ok);
+    }
+    let result = app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(token)).await;
+    result.body["score"].as_i64().expect("score")
+}
+
+/// `pufa draw verify` on `record`'s bytes: (exit success, what it printed).
+fn verify_file(dir: &std::path::Path, record: &Value) -> (bool, String) {
+    let path = dir.join("tampered.json");
+    std::fs::write(&path, serde_json::to_vec(record).expect("json")).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pufa"))
+        .args(["draw", "verify"])
+        .arg(&path)
+        .env("PUFA_LOG", "off")
+        .output()
+        .expect("run pufa");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The real server on `app`'s SQLite database, until dropped.
+struct Served(std::process::Child, u16);
+
+impl Served {
+    fn start(app: &TestApp) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pufa"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PUFA_DATABASE_URL", app.database_url())
+            .env("PUFA_LIVE_SCORES", "memory")
+            .env("PUFA_IMPORT_ON_START", "false")
+            .env("PUFA_ADDRESS", "127.0.0.1")
+            .env("PUFA_PORT", port.to_string())
+            .env("PUFA_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start pufa");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self(child, port);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("pufa did not start on port {port}");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Issue 17, acceptance 5: the list is fixed and its hash public before anyone can know the
+/// beacon; the draw mixes the committed seed with the beacon; the bytes the server serves verify
+/// as they are, and each kind of tampering fails with its reason.
 #[rocket::async_test]
-async fn the_draw_is_committed_before_close_run_after_and_verifiable_by_anyone() {
+async fn a_draw_insiders_cannot_steer_verifies_from_the_served_bytes_and_tampering_fails() {
     let app = TestApp::plain().await;
     let admin = app.admin_token().await;
+    let template =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/template.toml")).expect("fixture");
+    assert_eq!(app.upload("format=toml", template, &admin).await.status, Status::Ok);
     let closes = (app.clock.now_for_tests() + chrono::Duration::hours(1)).to_rfc3339();
-    let body = campaign("lucky", json!([]), 5, &closes, json!({"mode": "lottery", "winners": 2, "min_score": 0}));
+    let body =
+        campaign("lucky", json!(["template"]), 2, &closes, json!({"mode": "lottery", "winners": 2, "min_score": 10}));
     assert_eq!(app.post("/api/v1/admin/campaigns", body, Some(&admin)).await.status, Status::Created);
+
     let before = app.get("/api/v1/campaigns/lucky/draw", None).await;
+    assert_eq!(before.body["state"], "committed");
     let commitment = before.body["commitment"].as_str().expect("commitment published at once").to_owned();
-    assert_eq!((before.body["drawn"].as_bool(), before.body.get("seed")), (Some(false), None));
-    let early = app.post("/api/v1/admin/campaigns/lucky/draw", json!(null), Some(&admin)).await;
+    assert_eq!((&before.body["seed"], &before.body["eligible_sha256"]), (&Value::Null, &Value::Null));
+    let early = app.post("/api/v1/admin/campaigns/lucky/draw", json!({"beacon": "x"}), Some(&admin)).await;
     assert_eq!((early.status, early.error_code()), (Status::Conflict, "campaign_still_open"));
 
-    for i in 0..6 {
-        let token = app.register(&format!("1380000{i:04}"), "password-1").await;
-        let session = app.post("/api/v1/campaigns/lucky/sessions", json!(null), Some(&token)).await.body;
-        let id = session["id"].as_str().expect("id");
-        app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(&token)).await;
+    // Eight residents: the even ones answer the judge question right (10 points), the odd ones
+    // wrong (0). Staff play too, and one qualifier's account is disabled before the close.
+    let mut tokens = Vec::new();
+    for i in 0..8 {
+        let token = app.register(&format!("1380000{i:04}"), "steppe-wind-1").await;
+        assert_eq!(play_template(&app, "lucky", &token, i % 2 == 0).await, if i % 2 == 0 { 10 } else { 0 });
+        tokens.push(token);
     }
-    app.clock.advance(chrono::Duration::hours(2));
-    let drawn = app.post("/api/v1/admin/campaigns/lucky/draw", json!(null), Some(&admin)).await;
+    assert_eq!(play_template(&app, "lucky", &admin, true).await, 10);
+    let disabled = app.get("/api/v1/me", Some(&tokens[6])).await.body["id"].as_i64().expect("id");
+    let off = app.post(&format!("/api/v1/admin/users/{disabled}/disable"), json!(null), Some(&admin)).await;
+    assert_eq!(off.status, Status::NoContent);
+
+    // Closed, but a session started at the last minute may still finish: no list, no draw.
+    app.clock.advance(chrono::Duration::hours(1));
+    let unsettled = app.post("/api/v1/admin/campaigns/lucky/draw", json!({"beacon": "x"}), Some(&admin)).await;
+    assert_eq!(
+        (unsettled.status, unsettled.error_code()),
+        (Status::Conflict, "eligible_not_fixed"),
+        "{}",
+        unsettled.text
+    );
+    assert!(unsettled.body["error"]["message"].as_str().is_some_and(|m| m.contains("名单")), "{}", unsettled.text);
+
+    // The upkeep fixes the list once every session has settled and publishes its hash.
+    app.clock.advance(chrono::Duration::minutes(15));
+    let ops = app.state::<pufa::admin::AdminOps>();
+    assert_eq!(ops.fix_due_eligible_lists().await.expect("fixed"), 1);
+    assert_eq!(ops.fix_due_eligible_lists().await.expect("once"), 0);
+    let fixed = app.get("/api/v1/campaigns/lucky/draw", None).await;
+    assert_eq!(
+        (fixed.body["state"].as_str(), fixed.body["eligible_count"].as_u64()),
+        (Some("eligible_fixed"), Some(3))
+    );
+    let list: pufa::prize::eligibility::EligibleList =
+        serde_json::from_value(fixed.body["eligible"].clone()).expect("list");
+    assert_eq!(fixed.body["eligible_sha256"].as_str(), Some(list.sha256().as_str()), "anyone can hash the list");
+    assert_eq!((&fixed.body["seed"], fixed.body["winners"].as_array().map(Vec::len)), (&Value::Null, Some(0)));
+    assert!(!fixed.text.contains("1380000") && !fixed.text.contains("****"), "no phones in the public list");
+
+    let no_beacon = app.post("/api/v1/admin/campaigns/lucky/draw", json!({}), Some(&admin)).await;
+    assert_eq!((no_beacon.status, no_beacon.error_code()), (Status::UnprocessableEntity, "beacon_required"));
+    let beacon = "双色球2026140期 03 07 12 19 25 31 + 09";
+    let drawn = app.post("/api/v1/admin/campaigns/lucky/draw", json!({"beacon": beacon}), Some(&admin)).await;
     assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
-    assert_eq!(
-        (drawn.body["eligible"].as_array().map(Vec::len), drawn.body["winners"].as_array().map(Vec::len)),
-        (Some(6), Some(2))
-    );
-    assert_eq!(
-        app.post("/api/v1/admin/campaigns/lucky/draw", json!(null), Some(&admin)).await.body,
-        drawn.body,
-        "the same draw again"
-    );
+    assert_eq!((drawn.body["state"].as_str(), drawn.body["beacon"].as_str()), (Some("drawn"), Some(beacon)));
+    assert_eq!(drawn.body["eligible_sha256"], fixed.body["eligible_sha256"], "the list published before the beacon");
+    let winners = drawn.body["winners"].as_array().expect("winners");
+    assert_eq!(winners.len(), 2);
+    for w in winners {
+        assert!(w["phone_masked"].as_str().is_some_and(|p| p.contains("****")), "masked: {w}");
+        assert_eq!(w["score"], 10);
+    }
+    let again = app.post("/api/v1/admin/campaigns/lucky/draw", json!({"beacon": "another"}), Some(&admin)).await;
+    assert_eq!(again.body, drawn.body, "the same draw again, whatever beacon comes later");
 
-    let public = app.get("/api/v1/campaigns/lucky/draw", None).await;
-    assert_eq!(public.body["commitment"], commitment.as_str());
-    assert!(!public.text.contains("1380000"), "eligible phones are masked");
-    let record: pufa::prize::draw::DrawRecord = serde_json::from_value(public.body.clone()).expect("record");
-    assert!(pufa::prize::draw::verify(&record).is_ok());
+    // Staff get the full list to reach winners; residents do not.
+    let csv = app
+        .client
+        .get("/api/v1/admin/campaigns/lucky/draw/eligible.csv")
+        .header(common::bearer(&admin))
+        .dispatch()
+        .await;
+    assert_eq!(csv.status(), Status::Ok);
+    let csv = csv.into_string().await.expect("csv");
+    let mut qualified: Vec<String> = phones_of(&csv).into_iter().map(str::to_owned).collect();
+    qualified.sort();
+    assert_eq!(qualified, ["13800000000", "13800000002", "13800000004"], "even, not disabled, not staff");
+    let refused = app.get("/api/v1/admin/campaigns/lucky/draw/eligible.csv", Some(&tokens[0])).await;
+    assert_eq!(refused.status, Status::Forbidden);
 
-    // The command line re-runs it from the public JSON alone; tampering makes it fail.
+    // The README's procedure on the real server: curl the record to a file, verify the file.
     let dir = tempfile::tempdir().expect("dir");
-    let verify = |record: &pufa::prize::draw::DrawRecord| {
-        let path = dir.path().join("draw.json");
-        std::fs::write(&path, serde_json::to_vec(record).expect("json")).expect("write");
-        std::process::Command::new(env!("CARGO_BIN_EXE_pufa"))
-            .args(["draw", "verify"])
-            .arg(&path)
-            .output()
-            .expect("run")
+    let server = Served::start(&app);
+    let script = format!(
+        "curl -sf http://127.0.0.1:{}/api/v1/campaigns/lucky/draw > draw.json && {} draw verify draw.json",
+        server.1,
+        env!("CARGO_BIN_EXE_pufa")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("PUFA_LOG", "off")
+        .output()
+        .expect("sh");
+    drop(server);
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{script}\n{printed}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("OK") && printed.contains(&commitment) && printed.contains(beacon), "{printed}");
+    let served: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("draw.json")).expect("file")).expect("json");
+
+    // Each tampering fails, and says why.
+    let tamper = |edit: &dyn Fn(&mut Value), reason: &str| {
+        let mut record = served.clone();
+        edit(&mut record);
+        let (ok, printed) = verify_file(dir.path(), &record);
+        assert!(!ok, "tampering passed; expected {reason}: {printed}");
+        assert!(printed.contains(reason), "expected {reason:?}, got {printed}");
     };
-    let ok = verify(&record);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
-    let winner = record.winners[0].user_id.to_string();
-    assert!(String::from_utf8_lossy(&ok.stdout).contains(&winner));
-    let mut other_seed = record.clone();
-    other_seed.seed = "1".repeat(64);
-    assert!(!verify(&other_seed).status.success());
-    let mut fewer = record.clone();
-    fewer.eligible.retain(|e| e.user_id != record.winners[0].user_id);
-    assert!(!verify(&fewer).status.success());
+    tamper(&|r| r["winners"][0]["display_name"] = json!("张三"), "a name or phone");
+    tamper(&|r| r["winners"][0]["phone_masked"] = json!("139****0000"), "a name or phone");
+    let loser = list
+        .entrants
+        .iter()
+        .map(|e| e.entrant.clone())
+        .find(|e| !winners.iter().any(|w| w["entrant"] == e.as_str()))
+        .expect("a qualifier who did not win");
+    tamper(&|r| r["winners"][1]["entrant"] = json!(loser), "other winners");
+    tamper(&|r| r["seed"] = json!("1".repeat(64)), "commitment");
+    tamper(&|r| r["beacon"] = json!("双色球2026141期 01 02 03 04 05 06 + 07"), "randomness");
+    tamper(&|r| r["eligible"]["entrants"][0]["score"] = json!(5), "below the minimum 10");
+    tamper(
+        &|r| {
+            let mut staff = r["eligible"]["entrants"][0].clone();
+            staff["entrant"] = json!("ffffffffffffffff");
+            staff["role"] = json!("admin");
+            r["eligible"]["entrants"].as_array_mut().expect("entrants").push(staff);
+        },
+        "staff account",
+    );
+    tamper(
+        &|r| {
+            let mut extra = r["eligible"]["entrants"][0].clone();
+            extra["entrant"] = json!("ffffffffffffffff");
+            r["eligible"]["entrants"].as_array_mut().expect("entrants").push(extra);
+        },
+        "hash was published",
+    );
+    tamper(&|r| r["eligible_count"] = json!(4), "eligible_count");
+
+    // After the draw nothing about the campaign changes.
+    let edit =
+        campaign("lucky", json!(["template"]), 2, "2099-01-01T00:00:00+08:00", json!({"mode": "top", "winners": 1}));
+    let locked = app.put("/api/v1/admin/campaigns/lucky", edit, Some(&admin)).await;
+    assert_eq!((locked.status, locked.error_code()), (Status::Conflict, "campaign_locked"));
+}
+
+fn phones_of(csv: &str) -> Vec<&str> {
+    csv.lines().skip(1).filter_map(|l| l.split(',').nth(3)).collect()
 }
 
 #[rocket::async_test]
@@ -304,7 +473,8 @@ async fn every_admin_write_is_audited_and_an_edited_entry_breaks_the_chain() {
     );
     app.clock
         .set(chrono::DateTime::parse_from_rfc3339("2099-02-01T00:00:00+08:00").expect("t").with_timezone(&chrono::Utc));
-    assert_eq!(app.post("/api/v1/admin/campaigns/audited/draw", json!(null), Some(&admin)).await.status, Status::Ok);
+    let drawn = app.post("/api/v1/admin/campaigns/audited/draw", json!({"beacon": "drand 1"}), Some(&admin)).await;
+    assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
     let found = app.get("/api/v1/admin/users?q=7777", Some(&admin)).await;
     assert_eq!((found.body[0]["phone"].as_str(), found.body[0]["role"].as_str()), (Some("13700007777"), Some("admin")));
     let resident = app.register("13700008888", "password-1").await;
@@ -381,24 +551,21 @@ async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
     play(&tokens[2]).await;
     app.clock.advance(chrono::Duration::days(3));
 
-    let drawn = app.post("/api/v1/admin/campaigns/daily-prizes/draw", json!(null), Some(&admin)).await;
+    let drawn =
+        app.post("/api/v1/admin/campaigns/daily-prizes/draw", json!({"beacon": "drand 5000000"}), Some(&admin)).await;
     assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
-    let record: pufa::prize::draw::DrawRecord = serde_json::from_value(drawn.body).expect("record");
-    assert_eq!(record.days.len(), 2);
-    assert!(record.days.iter().all(|d| d.winners.len() == 1));
-    let winners: std::collections::HashSet<i64> = record.winners.iter().map(|w| w.user_id).collect();
+    let record: pufa::prize::draw::PublicDraw = serde_json::from_value(drawn.body).expect("record");
+    let list = record.eligible.clone().expect("list");
+    assert_eq!(list.days.len(), 2);
+    let days: Vec<Option<&str>> = record.winners.iter().map(|w| w.day.as_deref()).collect();
+    assert_eq!(days, [Some(list.days[0].day.as_str()), Some(list.days[1].day.as_str())], "one winner a day");
+    let winners: std::collections::HashSet<&str> = record.winners.iter().map(|w| w.entrant.as_str()).collect();
     assert_eq!(winners.len(), 2, "one prize per person");
-    assert!(!record.days[1].eligible.iter().any(|e| e.user_id == record.days[0].winners[0].user_id));
     assert!(pufa::prize::draw::verify(&record).is_ok());
+    // Another of day two's qualifiers put in as its winner is caught.
     let mut forged = record.clone();
-    forged.days[1].winners = forged.days[1]
-        .eligible
-        .iter()
-        .filter(|e| e.user_id != record.days[1].winners[0].user_id)
-        .take(1)
-        .cloned()
-        .collect();
-    if !forged.days[1].winners.is_empty() {
+    if let Some(other) = list.days[1].entrants.iter().find(|e| e.entrant != record.winners[1].entrant) {
+        forged.winners[1].entrant = other.entrant.clone();
         assert!(pufa::prize::draw::verify(&forged).is_err(), "a swapped winner is caught");
     }
 }
@@ -455,3 +622,180 @@ async fn two_processes_appending_at_once_keep_one_chain(app: TestApp) {
 }
 
 on_every_database!(two_processes_appending_at_once_keep_one_chain);
+
+/// Answers every question of a new session of `slug`, `gap` after the previous answer, then
+/// finishes it. Returns the result.
+async fn play_with_gap(app: &TestApp, slug: &str, token: &str, gap: chrono::Duration) -> Value {
+    let session = app.post(&format!("/api/v1/campaigns/{slug}/sessions"), json!(null), Some(token)).await;
+    assert_eq!(session.status, Status::Created, "{}", session.body);
+    let id = session.body["id"].as_str().expect("id").to_owned();
+    for q in session.body["questions"].as_array().expect("questions") {
+        let choice = if q["kind"] == "judge" { json!(true) } else { json!("A") };
+        app.clock.advance(gap);
+        let path = format!("/api/v1/sessions/{id}/answers/{}", q["position"]);
+        assert_eq!(app.put(&path, json!({"choice": choice}), Some(token)).await.status, Status::Ok);
+    }
+    app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(token)).await.body
+}
+
+/// The names on a board, once the board writer has caught up with `expected` entries.
+async fn board_names(app: &TestApp, path: &str, expected: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    for _ in 0..40 {
+        let board = app.get(path, None).await.body;
+        names = board["entries"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|x| x["display_name"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        if names.len() == expected {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    names.sort();
+    names
+}
+
+/// Issue 17, acceptance 3: a script answering within 50 ms finishes but is on no board and in no
+/// draw, and its result says why; a resident who reads (3 s an answer) is. Staff see the flagged
+/// attempt, and clearing one (audited) puts it on the boards, until the list is fixed.
+#[rocket::async_test]
+async fn a_bot_is_on_no_board_and_in_no_draw_and_a_paced_resident_is() {
+    let app = TestApp::plain().await;
+    let admin = app.admin_token().await;
+    let closes = (app.clock.now_for_tests() + chrono::Duration::hours(1)).to_rfc3339();
+    let banks = json!(["civil-code-marriage", "civil-code-succession"]);
+    let body = campaign("bot-watch", banks, 5, &closes, json!({"mode": "lottery", "winners": 5, "min_score": 0}));
+    assert_eq!(app.post("/api/v1/admin/campaigns", body, Some(&admin)).await.status, Status::Created);
+    let mut names = Vec::new();
+    for (phone, name) in [("13811110001", "读题的牧民"), ("13811110002", "脚本甲"), ("13811110003", "脚本乙")]
+    {
+        let body = json!({"phone": phone, "password": "steppe-wind-1", "display_name": name,
+            "region_code": common::VILLAGE, "consent": true});
+        let registered = app.post("/api/v1/auth/register", body, None).await;
+        assert_eq!(registered.status, Status::Created, "{}", registered.body);
+        names.push(registered.body["token"].as_str().expect("token").to_owned());
+    }
+    let paced = play_with_gap(&app, "bot-watch", &names[0], chrono::Duration::seconds(3)).await;
+    assert!(paced.get("flagged").is_none() && paced["prize"]["eligible"] == true, "{paced}");
+    for bot in &names[1..] {
+        let result = play_with_gap(&app, "bot-watch", bot, chrono::Duration::milliseconds(50)).await;
+        assert!(result["flagged"].as_str().is_some_and(|r| r.contains("不计入排行榜")), "{result}");
+        assert_eq!(result["prize"]["eligible"], false, "{result}");
+        assert_eq!(result["rank"], Value::Null, "not on the board: {result}");
+    }
+    assert_eq!(board_names(&app, "/api/v1/campaigns/bot-watch/leaderboard", 1).await, ["读题的牧民"]);
+    assert_eq!(board_names(&app, "/api/v1/campaigns/bot-watch/leaderboard?day=today", 1).await, ["读题的牧民"]);
+
+    // Staff see both scripts, and clear one after checking (say, a fast reader they know).
+    let flagged = app.get("/api/v1/admin/campaigns/bot-watch/flagged", Some(&admin)).await;
+    let listed = flagged.body.as_array().expect("list");
+    assert_eq!(listed.len(), 2, "{}", flagged.body);
+    assert!(
+        listed
+            .iter()
+            .all(|f| f["quick_answers"] == 5 && f["phone_masked"].as_str().is_some_and(|p| p.contains("****")))
+    );
+    let second = listed.iter().find(|f| f["display_name"] == "脚本乙").expect("listed");
+    let id = second["session_id"].as_str().expect("id");
+    let resident = app.post(&format!("/api/v1/admin/sessions/{id}/clear-flag"), json!(null), Some(&names[0])).await;
+    assert_eq!(resident.status, Status::Forbidden);
+    let cleared = app.post(&format!("/api/v1/admin/sessions/{id}/clear-flag"), json!(null), Some(&admin)).await;
+    assert_eq!(cleared.status, Status::Ok, "{}", cleared.body);
+    assert!(cleared.body["cleared_at"].is_string());
+    assert_eq!(board_names(&app, "/api/v1/campaigns/bot-watch/leaderboard", 2).await, ["脚本乙", "读题的牧民"]);
+    let paced_id: String = pufa::db::entity::quiz_session::Entity::find()
+        .all(app.db())
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.quick_answers == 0)
+        .expect("the paced attempt")
+        .id;
+    let not_flagged =
+        app.post(&format!("/api/v1/admin/sessions/{paced_id}/clear-flag"), json!(null), Some(&admin)).await;
+    assert_eq!((not_flagged.status, not_flagged.error_code()), (Status::Conflict, "not_flagged"));
+    let log = app.get("/api/v1/admin/audit?limit=100", Some(&admin)).await;
+    assert!(log.body.as_array().expect("log").iter().any(|e| e["action"] == "session.clear_flag" && e["target"] == id));
+
+    // The draw: the paced resident and the cleared script, never the other script.
+    app.clock.advance(chrono::Duration::hours(2));
+    app.state::<pufa::admin::AdminOps>().fix_due_eligible_lists().await.expect("fixed");
+    let drawn = app.post("/api/v1/admin/campaigns/bot-watch/draw", json!({"beacon": "drand 42"}), Some(&admin)).await;
+    assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
+    assert_eq!(drawn.body["eligible_count"], 2);
+    let won: Vec<&str> =
+        drawn.body["winners"].as_array().expect("winners").iter().filter_map(|w| w["display_name"].as_str()).collect();
+    assert!(!won.contains(&"脚本甲") && won.len() == 2, "{won:?}");
+    // Once the list is public, a flag stays.
+    let first = listed.iter().find(|f| f["display_name"] == "脚本甲").expect("listed");
+    let late = app
+        .post(
+            &format!("/api/v1/admin/sessions/{}/clear-flag", first["session_id"].as_str().expect("id")),
+            json!(null),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!((late.status, late.error_code()), (Status::Conflict, "eligible_fixed"));
+}
+
+/// Issue 17, acceptance 4: once open, a locked field is refused with 409 `campaign_locked` in
+/// words a clerk reads; the title and a later close may change; after the draw nothing may; and
+/// the audit log holds each change before and after.
+#[rocket::async_test]
+async fn rules_stay_frozen_while_open_and_after_the_draw_and_the_audit_log_shows_the_diffs() {
+    let app = TestApp::plain().await;
+    let admin = app.admin_token().await;
+    let now = app.clock.now_for_tests();
+    let closes = (now + chrono::Duration::hours(1)).to_rfc3339();
+    let body = campaign("frozen", json!([]), 5, &closes, json!({"mode": "lottery", "winners": 1, "min_score": 0}));
+    assert_eq!(app.post("/api/v1/admin/campaigns", body.clone(), Some(&admin)).await.status, Status::Created);
+    for (field, value) in [
+        ("question_count", json!(6)),
+        ("points_per_question", json!(20)),
+        ("prize", json!({"mode": "lottery", "winners": 1, "min_score": 50})),
+        ("opens_at", json!("2020-01-02T00:00:00+08:00")),
+        ("closes_at", json!((now + chrono::Duration::minutes(30)).to_rfc3339())),
+    ] {
+        let mut edit = body.clone();
+        edit[field] = value;
+        let refused = app.put("/api/v1/admin/campaigns/frozen", edit, Some(&admin)).await;
+        assert_eq!((refused.status, refused.error_code()), (Status::Conflict, "campaign_locked"), "{field}");
+        let message = refused.body["error"]["message"].as_str().expect("message");
+        assert!(!message.contains(field) && message.contains("活动已经开始"), "{field}: {message}");
+    }
+    let mut words = body.clone();
+    words["title"] = json!("民法典知识答题（延长一天）");
+    words["closes_at"] = json!((now + chrono::Duration::hours(25)).to_rfc3339());
+    let saved = app.put("/api/v1/admin/campaigns/frozen", words.clone(), Some(&admin)).await;
+    assert_eq!(saved.status, Status::Ok, "{}", saved.body);
+
+    app.clock.advance(chrono::Duration::hours(26));
+    app.state::<pufa::admin::AdminOps>().fix_due_eligible_lists().await.expect("fixed");
+    let drawn = app.post("/api/v1/admin/campaigns/frozen/draw", json!({"beacon": "drand 7"}), Some(&admin)).await;
+    assert_eq!(drawn.status, Status::Ok, "{}", drawn.body);
+    let mut reopen = words.clone();
+    reopen["closes_at"] = json!("2099-01-01T00:00:00+08:00");
+    let after = app.put("/api/v1/admin/campaigns/frozen", reopen, Some(&admin)).await;
+    assert_eq!((after.status, after.error_code()), (Status::Conflict, "campaign_locked"));
+    let mut retitled = words.clone();
+    retitled["title"] = json!("改个名");
+    assert_eq!(app.put("/api/v1/admin/campaigns/frozen", retitled, Some(&admin)).await.status, Status::Conflict);
+    assert_eq!(
+        app.get("/api/v1/campaigns/frozen", None).await.body["state"],
+        "closed",
+        "the draw's campaign stays closed"
+    );
+
+    let log = app.get("/api/v1/admin/audit?limit=100", Some(&admin)).await;
+    let update =
+        log.body.as_array().expect("log").iter().find(|e| e["action"] == "campaign.update").expect("audited").clone();
+    let changes = update["details"]["changes"].as_array().expect("changes");
+    let title = changes.iter().find(|c| c["field"] == "title").expect("title diff");
+    assert_eq!(
+        (title["before"].as_str(), title["after"].as_str()),
+        (Some("测试活动"), Some("民法典知识答题（延长一天）"))
+    );
+    assert!(changes.iter().any(|c| c["field"] == "closes_at"), "{changes:?}");
+    assert_eq!(changes.len(), 2, "only what changed: {changes:?}");
+}

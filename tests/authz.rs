@@ -243,7 +243,29 @@ fn table(w: &World) -> Vec<Row> {
             None,
             [401, 403, 403, 409],
         ),
+        row(
+            Get,
+            "/api/v1/admin/campaigns/<slug>/draw/eligible.csv",
+            format!("/api/v1/admin/campaigns/{DEMO}/draw/eligible.csv"),
+            None,
+            [401, 403, 403, 200],
+        ),
         row(Get, "/api/v1/campaigns/<slug>/draw", format!("/api/v1/campaigns/{DEMO}/draw"), None, [200, 200, 200, 200]),
+        row(
+            Get,
+            "/api/v1/admin/campaigns/<slug>/flagged",
+            format!("/api/v1/admin/campaigns/{DEMO}/flagged"),
+            None,
+            [401, 403, 403, 200],
+        ),
+        // The owner's session is running, not flagged: staff get 409 `not_flagged`.
+        row(
+            Post,
+            "/api/v1/admin/sessions/<id>/clear-flag",
+            format!("/api/v1/admin/sessions/{}/clear-flag", w.session),
+            None,
+            [401, 403, 403, 409],
+        ),
         row(Get, "/api/v1/admin/audit?<offset>&<limit>", "/api/v1/admin/audit", None, [401, 403, 403, 200]),
         row(Get, "/api/v1/admin/users?<q>&<offset>&<limit>", "/api/v1/admin/users", None, [401, 403, 403, 200]),
         row(

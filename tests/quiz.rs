@@ -655,3 +655,116 @@ async fn a_finish_sent_among_answers_and_starts_counts_exactly_the_answers_it_ac
     let right = stored.iter().filter(|q| q.correct == Some(true)).count();
     assert_eq!(finishes[0]["correct"], json!(right));
 }
+
+/// The choice for question `q` of session `id` that is right (or wrong), from the bank itself.
+async fn choice_for(app: &TestApp, id: &str, q: &Value, right: bool) -> Value {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let position = q["position"].as_i64().expect("position") as i32;
+    let row = pufa::db::entity::session_question::Entity::find()
+        .filter(pufa::db::entity::session_question::Column::SessionId.eq(id))
+        .filter(pufa::db::entity::session_question::Column::Position.eq(position))
+        .one(app.db())
+        .await
+        .expect("row")
+        .expect("drawn");
+    let question = app.state::<pufa::bank::Banks>().index().get(row.revision_id).expect("indexed").clone();
+    let correct_texts: Vec<&str> = match &question.answer {
+        pufa::bank::Answer::Judge(truth) => return json!(if right { *truth } else { !*truth }),
+        pufa::bank::Answer::Single(i) => vec![question.options[usize::from(*i)].as_str()],
+        pufa::bank::Answer::Multiple(list) => list.iter().map(|i| question.options[usize::from(*i)].as_str()).collect(),
+    };
+    let letters: String = q["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .filter(|o| correct_texts.contains(&o["text"].as_str().unwrap_or("")) == right)
+        .filter_map(|o| o["key"].as_str())
+        .collect();
+    // Wrong: one option that is not an answer.
+    json!(if right { letters } else { letters[..1].to_owned() })
+}
+
+/// Issue 17, acceptance 2: an `at_end` session half answered, wrongly, shows nothing about
+/// correctness anywhere (mistake book, live board, /live, session view) until it finishes; a
+/// resident who answered as many questions rightly looks the same. After the finish the review
+/// shows everything and the mistake book has the misses.
+#[rocket::async_test]
+async fn at_end_stays_secret_in_the_mistake_book_the_live_board_and_live_until_the_finish() {
+    let app = TestApp::plain().await;
+    let admin = app.admin_token().await;
+    assert_eq!(
+        app.post("/api/v1/admin/campaigns", at_end_campaign("secret"), Some(&admin)).await.status,
+        Status::Created
+    );
+    let mut sessions = Vec::new();
+    for (phone, right) in [("13812349001", false), ("13812349002", true)] {
+        let token = app.register(phone, "steppe-wind-1").await;
+        let started = app.post("/api/v1/campaigns/secret/sessions", json!(null), Some(&token)).await.body;
+        let id = started["id"].as_str().expect("id").to_owned();
+        let mut seen = Vec::new();
+        for q in &started["questions"].as_array().expect("questions")[..5] {
+            let choice = choice_for(&app, &id, q, right).await;
+            app.clock.advance(chrono::Duration::seconds(3));
+            let reply = app
+                .put(
+                    &format!("/api/v1/sessions/{id}/answers/{}", q["position"]),
+                    json!({"choice": choice}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+            seen.push(reply.text);
+        }
+        seen.push(app.get(&format!("/api/v1/sessions/{id}"), Some(&token)).await.text);
+        let mistakes = app.get("/api/v1/me/mistakes", Some(&token)).await;
+        assert_eq!(mistakes.status, Status::Ok);
+        assert_eq!(mistakes.body.as_array().map(Vec::len), Some(0), "no mistakes before the finish: {}", mistakes.body);
+        for text in &seen {
+            for key in ["\"correct\"", "\"answer\"", "\"explanation\"", "\"basis\""] {
+                assert!(!text.contains(key), "{key} before the finish: {text}");
+            }
+            let value: Value = serde_json::from_str(text).expect("json");
+            assert!(value.get("score").is_none_or(Value::is_null), "a running score before the finish: {text}");
+        }
+        sessions.push((token, id));
+    }
+    // Boards are written a moment after the answer (the writer batches for 50 ms).
+    let mut live = app.get("/api/v1/campaigns/secret/leaderboard?live=true", None).await;
+    for _ in 0..40 {
+        if live.body["total"] == 2 && live.body["entries"][1]["score"] == 5 {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        live = app.get("/api/v1/campaigns/secret/leaderboard?live=true", None).await;
+    }
+    assert_eq!(live.status, Status::Ok, "{}", live.body);
+    let scores: Vec<&Value> = live.body["entries"].as_array().expect("entries").iter().map(|e| &e["score"]).collect();
+    assert_eq!(scores, [&json!(5), &json!(5)], "questions answered, not points: {}", live.body);
+    assert_eq!(live.body["measure"], "answered");
+
+    // /live, as a browser's EventSource reads its first event.
+    let mut stream = app.client.get("/api/v1/campaigns/secret/live").dispatch().await;
+    let mut first = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !first.windows(2).any(|w| w == b"\n\n") {
+        let n = rocket::tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await.expect("read");
+        assert!(n > 0, "the stream ended");
+        first.extend_from_slice(&buf[..n]);
+    }
+    let event = String::from_utf8(first).expect("utf-8");
+    let data: Value =
+        serde_json::from_str(event.lines().find_map(|l| l.strip_prefix("data:")).expect("data").trim()).expect("json");
+    assert_eq!(data["in_progress_measure"], "answered", "{event}");
+    let live_scores: Vec<&Value> =
+        data["in_progress"].as_array().expect("in progress").iter().map(|e| &e["score"]).collect();
+    assert_eq!(live_scores, [&json!(5), &json!(5)], "{event}");
+
+    // After the finish: everything, and the misses in the mistake book.
+    let (token, id) = &sessions[0];
+    let result = app.post(&format!("/api/v1/sessions/{id}/finish"), json!(null), Some(token)).await;
+    let review = result.body["review"].as_array().expect("review");
+    assert!(review.iter().all(|r| r["explanation"].is_string() && r.get("answer").is_some()), "{}", result.body);
+    assert_eq!(result.body["correct"], 0);
+    let mistakes = app.get("/api/v1/me/mistakes", Some(token)).await;
+    assert_eq!(mistakes.body.as_array().map(Vec::len), Some(5), "{}", mistakes.body);
+}

@@ -115,6 +115,8 @@ pub struct Accounts {
     limits: LoginLimits,
     token_ttl: chrono::Duration,
     signed_in: std::sync::Arc<token_cache::TokenCache>,
+    /// One password check at a time per phone (`login::PhoneLanes`).
+    lanes: std::sync::Arc<login::PhoneLanes>,
 }
 
 impl Accounts {
@@ -126,7 +128,7 @@ impl Accounts {
         limits: LoginLimits,
         token_ttl: chrono::Duration,
     ) -> Self {
-        Self { db, hasher, live, regions, limits, token_ttl, signed_in: Default::default() }
+        Self { db, hasher, live, regions, limits, token_ttl, signed_in: Default::default(), lanes: Default::default() }
     }
 
     pub fn regions(&self) -> &Regions {

@@ -1,9 +1,9 @@
 //! Roles: what an account may do. Stored as text in `users.role`; read back only through
 //! `Role::from_stored`, so no code compares role strings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Resident,

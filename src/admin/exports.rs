@@ -48,6 +48,34 @@ pub fn stats_csv(stats: &super::stats::CampaignStats) -> String {
     out
 }
 
+/// A village as staff read it: township then village (the code if the tree no longer has it).
+pub fn region_label(regions: &Regions, code: &str) -> String {
+    regions.get(code).map_or_else(
+        || code.to_owned(),
+        |village| {
+            let township = village.parent.as_deref().and_then(|t| regions.get(t)).map(|t| t.name).unwrap_or_default();
+            format!("{township}{}", village.name)
+        },
+    )
+}
+
+/// The fixed eligible list with contacts (UTF-8 with BOM, CRLF), for staff to reach winners.
+pub fn eligible_csv(rows: &[super::draws::EligibleRow]) -> String {
+    let mut out = String::from("\u{feff}编号 entrant,日期 day,姓名 name,手机 phone,地区 region,得分 score\r\n");
+    for row in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\r\n",
+            row.entrant,
+            row.day.as_deref().unwrap_or(""),
+            csv_field(&row.display_name),
+            row.phone,
+            csv_field(&row.region),
+            row.score
+        ));
+    }
+    out
+}
+
 fn csv_field(value: &str) -> String {
     // Formula characters are neutralised so a display name cannot run code in Excel.
     let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
@@ -86,14 +114,7 @@ impl ResultsExport {
         let mut out = String::new();
         for (i, (user_id, entry)) in batch.iter().enumerate() {
             let Some(user) = users.get(user_id) else { continue };
-            let region = self.regions.get(&user.region_code).map_or_else(
-                || user.region_code.clone(),
-                |village| {
-                    let township =
-                        village.parent.as_deref().and_then(|t| self.regions.get(t)).map(|t| t.name).unwrap_or_default();
-                    format!("{township}{}", village.name)
-                },
-            );
+            let region = region_label(&self.regions, &user.region_code);
             let finished = chrono::DateTime::from_timestamp_millis(entry.at_ms)
                 .map(|t| t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default();

@@ -2,17 +2,16 @@
 //! audit log. Every admin write goes through `AdminOps`, which does it and records it.
 
 pub mod audit;
+mod draws;
 pub mod exports;
 pub mod stats;
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 
 use self::audit::AuditLog;
 use crate::accounts::{AccountError, Accounts, Password};
 use crate::bank::{BankError, Banks, ImportOptions, ImportReport, Upload, Visibility};
-use crate::db::entity::campaign as campaign_row;
-use crate::prize::{self, DRAW_METHOD, PublicDraw, draw::DrawRecord};
 use crate::quiz::{CampaignSpec, CampaignState, CampaignUse, CampaignView, Quiz, QuizError};
 use crate::scores::RebuildReport;
 use crate::scores::ScoresError;
@@ -31,6 +30,14 @@ pub enum AdminError {
     /// sealed bank that a campaign still names.
     #[error("the bank is in use by campaign {}", .0.slug)]
     BankInUse(CampaignUse),
+    /// The draw waits for the eligible list, fixed once every session could have finished.
+    #[error("the eligible list is fixed at {0}")]
+    ListNotFixedYet(chrono::DateTime<chrono::Utc>),
+    #[error("a beacon is needed: a public random value drawn after the eligible list was fixed")]
+    NoBeacon,
+    /// The eligible list is public since then: who is on it no longer changes.
+    #[error("the eligible list was fixed at {0}")]
+    ListFixed(chrono::DateTime<chrono::Utc>),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -202,45 +209,6 @@ impl AdminOps {
         let id = self.accounts.create_admin(phone, name, password).await?;
         self.record(None, "account.create_admin", &id.to_string(), json!({"phone": phone.masked()})).await?;
         Ok(id)
-    }
-
-    /// Runs the prize draw once, after the campaign closed; later calls return the same record.
-    pub async fn run_draw(&self, actor: i64, slug: &str) -> Result<DrawRecord, AdminError> {
-        let row = self.quiz.campaign_row_by_slug(slug).await?;
-        if let Some(done) = row.draw_result.as_deref().and_then(|r| serde_json::from_str::<DrawRecord>(r).ok()) {
-            return Ok(done);
-        }
-        let campaign = self.quiz.published(slug).await?;
-        if self.quiz.now() < campaign.closes_at {
-            return Err(QuizError::CampaignStillOpen.into());
-        }
-        let (Some(seed), Some(commitment)) = (row.draw_seed.clone(), row.draw_commitment.clone()) else {
-            return Err(QuizError::NotFound.into());
-        };
-        let record = prize::run_draw(&self.db, &campaign.prize_campaign(), seed, commitment, self.quiz.now()).await?;
-        let mut model: campaign_row::ActiveModel = row.into();
-        model.draw_result = Set(Some(serde_json::to_string(&record).unwrap_or_default()));
-        model.update(&self.db).await?;
-        let winner_ids: Vec<i64> = record.winners.iter().map(|w| w.user_id).collect();
-        self.record(Some(actor), "draw.run", slug, json!({"eligible": record.eligible.len(), "winners": winner_ids}))
-            .await?;
-        Ok(record)
-    }
-
-    /// The commitment (from publication on) and, after the draw, the whole public record.
-    pub async fn public_draw(&self, slug: &str) -> Result<PublicDraw, AdminError> {
-        let row = self.quiz.campaign_row_by_slug(slug).await?;
-        if !row.published {
-            return Err(QuizError::NotFound.into());
-        }
-        let record = row.draw_result.as_deref().and_then(|r| serde_json::from_str::<DrawRecord>(r).ok());
-        Ok(PublicDraw {
-            campaign: row.slug,
-            commitment: row.draw_commitment,
-            drawn: record.is_some(),
-            method: DRAW_METHOD,
-            record,
-        })
     }
 
     pub async fn stats(&self, slug: &str) -> Result<stats::CampaignStats, AdminError> {

@@ -6,14 +6,14 @@ use rocket::serde::json::Json;
 use rocket::{Responder, State, get, post, routes};
 use serde::Serialize;
 
-use super::guards::Admin;
+use super::guards::{Admin, OptionalJsonBody};
 use crate::accounts::AccountView;
 use crate::admin::audit::AuditEntry;
 use crate::admin::stats::CampaignStats;
 use crate::admin::{AdminError, AdminOps};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::prize::PublicDraw;
-use crate::prize::draw::DrawRecord;
+use crate::prize::draw::PublicDraw;
+use crate::quiz::FlaggedAttempt;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -22,6 +22,9 @@ pub fn routes() -> Vec<rocket::Route> {
         results_csv,
         run_draw,
         public_draw,
+        eligible_csv,
+        flagged_attempts,
+        clear_flag,
         audit_log,
         list_users,
         reset_password,
@@ -46,6 +49,25 @@ impl From<AdminError> for ApiError {
                 ),
                 extra: Some(("campaign", campaign.slug)),
             },
+            AdminError::ListNotFixedYet(at) => ApiError::conflict(
+                "eligible_not_fixed",
+                format!(
+                    "活动刚结束，最后开始的答题可能还没交卷。抽奖名单在{}（北京时间）确定，之后才能抽奖",
+                    at.with_timezone(&crate::clock::shanghai()).format("%Y-%m-%d %H:%M")
+                ),
+            ),
+            AdminError::ListFixed(at) => ApiError::conflict(
+                "eligible_fixed",
+                format!(
+                    "抽奖名单已在{}（北京时间）确定并公示，不能再恢复成绩",
+                    at.with_timezone(&crate::clock::shanghai()).format("%Y-%m-%d %H:%M")
+                ),
+            ),
+            AdminError::NoBeacon => ApiError::invalid_field(
+                "beacon_required",
+                "beacon",
+                "请填写公开随机数：名单确定后开奖的第一期福利彩票号码，或drand的一轮随机数（1到200个字）",
+            ),
             AdminError::Db(e) => e.into(),
         }
     }
@@ -132,22 +154,62 @@ async fn results_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiRes
     Ok(CsvFile { body: stream, content_type: csv_type(), disposition: attachment(&format!("{slug}-results.csv")) })
 }
 
-/// Runs the prize draw once the campaign has closed; the same call again returns the same draw.
+/// What staff enter at the draw.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DrawRequest {
+    /// A public random value nobody knew when the eligible list was fixed: the numbers of the
+    /// first 中国福利彩票 draw after that, or a drand round's randomness, as published (1–200 characters).
+    #[serde(default)]
+    #[schema(example = "双色球2026140期 03 07 12 19 25 31 + 09")]
+    beacon: Option<String>,
+}
+
+/// Runs the prize draw once the campaign has closed and its eligible list is fixed, with the
+/// public beacon staff enter; the same call again returns the same draw.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/campaigns/{slug}/draw",
     tag = "admin",
     security(("bearer" = [])),
     params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    request_body(content = Option<DrawRequest>, description = "the beacon; may be left out before the close"),
     responses(
-        (status = 200, description = "the draw", body = DrawRecord),
+        (status = 200, description = "the draw: winners, seed, beacon, commitment and the eligible list", body = PublicDraw),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
-        (status = 409, description = "`campaign_still_open`", body = ErrorBody),
+        (status = 409, description = "`campaign_still_open`; `eligible_not_fixed`: sessions may still finish", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 422, description = "`beacon_required`; `invalid_body`", body = ErrorBody),
     )
 )]
-#[post("/admin/campaigns/<slug>/draw")]
-async fn run_draw(slug: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<DrawRecord>> {
-    Ok(Json(ops.run_draw(admin.0.id, slug).await?))
+#[post("/admin/campaigns/<slug>/draw", data = "<body>")]
+async fn run_draw(
+    slug: &str,
+    admin: Admin,
+    body: OptionalJsonBody<DrawRequest>,
+    ops: &State<AdminOps>,
+) -> ApiResult<Json<PublicDraw>> {
+    let beacon = body.0.beacon.unwrap_or_default();
+    Ok(Json(ops.run_draw(admin.0.id, slug, &beacon).await?))
+}
+
+/// The full eligible list as fixed, with names and phones (staff only), as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/campaigns/{slug}/draw/eligible.csv",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "CSV, UTF-8 with BOM: entrant, day, name, phone, region, score (empty until the list is fixed)", body = String, content_type = "text/csv", headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-eligible.csv\""))),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+    )
+)]
+#[get("/admin/campaigns/<slug>/draw/eligible.csv")]
+async fn eligible_csv(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<CsvFile<String>> {
+    let out = crate::admin::exports::eligible_csv(&ops.eligible_rows(slug).await?);
+    Ok(CsvFile { body: out, content_type: csv_type(), disposition: attachment(&format!("{slug}-eligible.csv")) })
 }
 
 /// The public record of a campaign's draw: the commitment, and after the draw the seed and masked winners.
@@ -164,6 +226,43 @@ async fn run_draw(slug: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<
 #[get("/campaigns/<slug>/draw")]
 async fn public_draw(slug: &str, ops: &State<AdminOps>) -> ApiResult<Json<PublicDraw>> {
     Ok(Json(ops.public_draw(slug).await?))
+}
+
+/// A campaign's attempts kept off the boards for answering faster than a person reads, the most
+/// recent first (at most 1,000), cleared ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/campaigns/{slug}/flagged",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the campaign slug", example = "2023-civil-code-month")),
+    responses(
+        (status = 200, description = "the flagged attempts", body = Vec<FlaggedAttempt>),
+        (status = 404, description = "`not_found`: no such campaign", body = ErrorBody),
+    )
+)]
+#[get("/admin/campaigns/<slug>/flagged")]
+async fn flagged_attempts(slug: &str, _admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<Vec<FlaggedAttempt>>> {
+    Ok(Json(ops.flagged(slug).await?))
+}
+
+/// Clears a flagged attempt after staff checked it (audited): it counts on the boards and in the
+/// draw again. Clearing it twice changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sessions/{id}/clear-flag",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "the session id")),
+    responses(
+        (status = 200, description = "the attempt, cleared", body = FlaggedAttempt),
+        (status = 404, description = "`not_found`: no such session", body = ErrorBody),
+        (status = 409, description = "`not_flagged`; `eligible_fixed`: the draw's list is public already", body = ErrorBody),
+    )
+)]
+#[post("/admin/sessions/<id>/clear-flag")]
+async fn clear_flag(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<FlaggedAttempt>> {
+    Ok(Json(ops.clear_flag(admin.0.id, id).await?))
 }
 
 /// The hash-chained log of admin writes.

@@ -135,21 +135,44 @@ impl<'r> FromRequest<'r> for Admin {
 /// 413 `payload_too_large`, 400 `malformed_json`, 422 `invalid_body` naming the field.
 pub struct JsonBody<T>(pub T);
 
+/// Like `JsonBody`, for a route whose body may be left out: an empty body is `T::default()`.
+pub struct OptionalJsonBody<T>(pub T);
+
+async fn read_body<'r>(req: &'r Request<'_>, data: Data<'r>) -> Result<Vec<u8>, ApiError> {
+    let limit = req.rocket().state::<Settings>().map_or(65_536, |s| s.json_limit_bytes);
+    match data.open(limit.bytes()).into_bytes().await {
+        Ok(read) if read.is_complete() => Ok(read.into_inner()),
+        Ok(_) => Err(ApiError::PayloadTooLarge { limit }),
+        Err(_) => Err(ApiError::bad_request("malformed_json", "没有收到完整的内容，请再试一次")),
+    }
+}
+
 #[rocket::async_trait]
 impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self, ()> {
-        let limit = req.rocket().state::<Settings>().map_or(65_536, |s| s.json_limit_bytes);
-        let bytes = match data.open(limit.bytes()).into_bytes().await {
-            Ok(read) if read.is_complete() => read.into_inner(),
-            Ok(_) => return DataOutcome::Error((remember(req, ApiError::PayloadTooLarge { limit }), ())),
-            Err(_) => {
-                let err = ApiError::bad_request("malformed_json", "没有收到完整的内容，请再试一次");
-                return DataOutcome::Error((remember(req, err), ()));
+        match read_body(req, data).await.and_then(|bytes| parse_json(&bytes)) {
+            Ok(value) => DataOutcome::Success(Self(value)),
+            Err(err) => DataOutcome::Error((remember(req, err), ())),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Default> FromData<'r> for OptionalJsonBody<T> {
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self, ()> {
+        let parsed = read_body(req, data).await.and_then(|bytes| {
+            // `null` is what many clients send for "nothing".
+            if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
+                Ok(T::default())
+            } else {
+                parse_json(&bytes)
             }
-        };
-        match parse_json(&bytes) {
+        });
+        match parsed {
             Ok(value) => DataOutcome::Success(Self(value)),
             Err(err) => DataOutcome::Error((remember(req, err), ())),
         }

@@ -1,21 +1,22 @@
-//! Prizes: the campaign's prize rule, who may win (`eligibility`), and the verifiable draw
-//! (`draw`). `run_draw` applies them to what SQL holds once a campaign has closed; staff
-//! operations (`admin`) call it, store its record and audit it.
+//! Prizes: the campaign's prize rule, who may win (`eligibility`), and the verifiable draw (`draw`).
+//! `fix_eligible` fixes the list once every session of a campaign could have finished; `draw`
+//! runs the rule over that list with the staff's beacon. Staff operations (`admin`) call both,
+//! store what they return and audit it.
 
 pub mod draw;
 pub mod eligibility;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
-use self::draw::{DayDraw, DrawRecord, Eligible, day_seed, pick_winners};
-use self::eligibility::{Person, candidates};
+use self::draw::{DrawState, PublicDraw, Winner, randomness, winners_of};
+use self::eligibility::{Contact, EligibleList, Person, eligible_list};
 use crate::clock::shanghai_day;
 use crate::db::entity::user;
-use crate::scores::{Ranking, board_order, entries_by_user, finished_sessions};
+use crate::scores::{FinishedSession, Ranking, entries_by_user, finished_sessions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -37,33 +38,9 @@ pub struct Prize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 10000)]
     pub per_day: Option<u32>,
-}
-
-/// What anyone may see of a campaign's prize draw.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PublicDraw {
-    pub campaign: String,
-    #[schema(required = true)]
-    pub commitment: Option<String>,
-    pub drawn: bool,
-    /// How to check it: the algorithm, in words.
-    pub method: &'static str,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = draw_record_fields)]
-    pub record: Option<DrawRecord>,
-}
-
-/// The fields a run draw adds to `PublicDraw` (those of `DrawRecord` it does not have already),
-/// none required: before the draw they are absent.
-fn draw_record_fields() -> utoipa::openapi::Object {
-    use utoipa::openapi::{RefOr, Schema};
-    let mut fields = match <DrawRecord as utoipa::PartialSchema>::schema() {
-        RefOr::T(Schema::Object(object)) => object,
-        _ => utoipa::openapi::Object::new(),
-    };
-    fields.properties.retain(|name, _| name != "campaign" && name != "commitment");
-    fields.required.clear();
-    fields
+    /// Only residents whose phone was verified by an SMS code may win.
+    #[serde(default)]
+    pub verified_only: bool,
 }
 
 /// What a draw needs to know of its campaign.
@@ -73,86 +50,98 @@ pub struct PrizeCampaign {
     pub slug: String,
     pub ranking: Ranking,
     pub prize: Prize,
+    pub commitment: Option<String>,
+    /// When every session could have finished: the eligible list is fixed from then on.
+    pub settles_at: DateTime<Utc>,
 }
 
-pub const DRAW_METHOD: &str = "eligible = finished participants (staff excluded) by the prize rule, one entry per person, \
-in ascending user_id; lottery winners = the first `winners_wanted` of a partial Fisher-Yates shuffle of that list driven by \
-ChaCha20 seeded with the 32 bytes of `seed` (j = uniform in i..n, swap i and j); top = the first N on the board; \
-with per_day, one such lottery per Asia/Shanghai day (in day order) over that day's qualifiers who have not won yet, seeded with SHA-256 of \"{seed}:{day}\"; commitment = SHA-256 of the seed's 64 hex characters. `pufa draw verify FILE` re-runs it.";
+pub const DRAW_METHOD: &str = "entrants = residents with a counted attempt (finished, plausible, account kept), once each, \
+no staff, meeting min_score (and a verified phone with verified_only), named by pseudonym = first 16 hex of \
+SHA-256(\"entrant:{commitment}:{user id}\"), in ascending pseudonym order; eligible_sha256 = SHA-256 of the list's compact \
+JSON, published when the list was fixed; randomness = SHA-256(\"{seed}:{beacon}:{eligible_sha256}\") where the beacon is a \
+public random value drawn after the list was fixed; lottery winners = the first `winners` of a partial Fisher-Yates shuffle \
+of the entrants driven by ChaCha20 seeded with the 32 bytes of the randomness (j = uniform in i..n, swap i and j); top = \
+the first `winners` by points, then shorter time, then earlier finish, then pseudonym; per_day = one such lottery a day in \
+day order, randomness SHA-256(\"{randomness}:{day}\"), over that day's entrants who have not won yet; commitment = SHA-256 \
+of the seed's 64 hex characters; each entry's contact = SHA-256(\"contact:{nonce}:{display_name}:{phone_masked}\"), the \
+nonce revealed for winners only (contact_nonce), so a winner's name is fixed with the list. `pufa draw verify FILE` re-runs all of it from the published JSON.";
 
-/// Runs a campaign's prize rule over what SQL holds: the candidates in board order, then the
-/// top N, one lottery, or a lottery a day. The caller checks the campaign has closed.
-pub async fn run_draw(
-    db: &DatabaseConnection,
-    campaign: &PrizeCampaign,
-    seed: String,
-    commitment: String,
-    now: DateTime<Utc>,
-) -> Result<DrawRecord, DbErr> {
-    let sessions = finished_sessions(db, campaign.id, None).await?;
-    let order = board_order(entries_by_user(campaign.ranking, sessions.iter()));
-    let people: HashMap<i64, Person> = user::Entity::find()
-        .filter(user::Column::Id.is_in(order.iter().map(|(u, _)| *u)))
+/// A fixed eligible list, and each pseudonym's private half (for staff only).
+#[derive(Debug, Clone)]
+pub struct FixedList {
+    pub list: EligibleList,
+    pub contacts: HashMap<String, Contact>,
+}
+
+async fn people(db: &DatabaseConnection, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, Person>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, Person::from_row(u)))
+        .collect())
+}
+
+/// The eligible list of a campaign as SQL holds it now, each contact under a fresh random nonce.
+pub async fn fix_eligible(db: &DatabaseConnection, campaign: &PrizeCampaign) -> Result<FixedList, DbErr> {
+    let sessions = finished_sessions(db, campaign.id, None).await?;
+    let standings = entries_by_user(campaign.ranking, sessions.iter());
+    let mut by_day: BTreeMap<String, Vec<&FinishedSession>> = BTreeMap::new();
+    for s in &sessions {
+        by_day.entry(shanghai_day(s.finished_at).to_string()).or_default().push(s);
+    }
+    let days: BTreeMap<String, _> =
+        by_day.into_iter().map(|(day, list)| (day, entries_by_user(campaign.ranking, list.into_iter()))).collect();
+    let people = people(db, standings.keys().copied()).await?;
+    let commitment = campaign.commitment.clone().unwrap_or_default();
+    let mut nonce = || crate::digest::hex(&rand::random::<[u8; 16]>());
+    let (list, contacts) = eligible_list(&campaign.prize, &commitment, &standings, &days, &people, &mut nonce);
+    Ok(FixedList { list, contacts })
+}
+
+/// Runs the draw over the fixed list with `beacon`: the public record, winners announced with the
+/// name and masked phone fixed with the list, each with the nonce that opens its `contact`.
+pub fn draw(
+    campaign: &PrizeCampaign,
+    fixed: &FixedList,
+    fixed_at: DateTime<Utc>,
+    seed: &str,
+    beacon: &str,
+    now: DateTime<Utc>,
+) -> PublicDraw {
+    let hash = fixed.list.sha256();
+    let randomness = randomness(seed, beacon, &hash);
+    let picked = winners_of(&campaign.prize, &fixed.list, &randomness).unwrap_or_default();
+    let winners = picked
+        .into_iter()
+        .filter_map(|(entrant, day)| {
+            let entry = fixed.list.entry(&entrant, day.as_deref())?;
+            let contact = fixed.contacts.get(&entrant)?;
+            Some(Winner {
+                score: entry.score,
+                display_name: contact.display_name.clone(),
+                phone_masked: contact.phone_masked.clone(),
+                contact_nonce: contact.nonce.clone(),
+                entrant,
+                day,
+            })
+        })
         .collect();
-    let candidates = candidates(&order, &people);
-    let rule = &campaign.prize;
-    let wanted = rule.winners as usize;
-    let min = i64::from(rule.min_score.unwrap_or(0));
-    let mut days = Vec::new();
-    let (mode, mut eligible, winners) = match (rule.mode, rule.per_day) {
-        (PrizeMode::Lottery, Some(per_day)) => {
-            let allowed: HashMap<i64, &Eligible> = candidates.iter().map(|e| (e.user_id, e)).collect();
-            let mut by_day: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-            for s in sessions.iter().filter(|s| i64::from(s.score) >= min && allowed.contains_key(&s.user_id)) {
-                by_day.entry(shanghai_day(s.finished_at).to_string()).or_default().insert(s.user_id);
-            }
-            let mut all_winners = Vec::new();
-            let mut won: HashSet<i64> = HashSet::new();
-            for (day, users) in by_day {
-                // One prize per person: who won on an earlier day is not in later lotteries.
-                let ids: Vec<i64> = users.into_iter().filter(|u| !won.contains(u)).collect();
-                let picked = pick_winners(&day_seed(&seed, &day), &ids, per_day as usize).unwrap_or_default();
-                let show = |id: &i64| allowed.get(id).map(|e| (*e).clone());
-                let day_winners: Vec<Eligible> = picked.iter().filter_map(show).collect();
-                won.extend(&picked);
-                all_winners.extend(day_winners.clone());
-                days.push(DayDraw {
-                    day,
-                    winners_wanted: per_day,
-                    eligible: ids.iter().filter_map(show).collect(),
-                    winners: day_winners,
-                });
-            }
-            ("lottery", Vec::new(), all_winners)
-        }
-        (PrizeMode::Top, _) => {
-            let top: Vec<Eligible> = candidates.into_iter().take(wanted).collect();
-            ("top", top.clone(), top)
-        }
-        (PrizeMode::Lottery, None) => {
-            let mut pool: Vec<Eligible> = candidates.into_iter().filter(|e| e.score >= min).collect();
-            pool.sort_by_key(|e| e.user_id);
-            let ids: Vec<i64> = pool.iter().map(|e| e.user_id).collect();
-            let picked = pick_winners(&seed, &ids, wanted).unwrap_or_default();
-            let winners = picked.iter().filter_map(|id| pool.iter().find(|e| e.user_id == *id).cloned()).collect();
-            ("lottery", pool, winners)
-        }
-    };
-    eligible.sort_by_key(|e| e.user_id);
-    Ok(DrawRecord {
+    PublicDraw {
         campaign: campaign.slug.clone(),
-        mode: mode.to_owned(),
-        winners_wanted: rule.winners,
-        min_score: rule.min_score,
-        commitment,
-        seed,
-        eligible,
+        state: DrawState::Drawn,
+        rule: campaign.prize.clone(),
+        method: DRAW_METHOD.to_owned(),
+        commitment: campaign.commitment.clone(),
+        eligible_fixed_at: Some(fixed_at),
+        eligible_count: Some(fixed.list.count()),
+        eligible_sha256: Some(hash),
+        eligible: Some(fixed.list.clone()),
+        beacon: Some(beacon.to_owned()),
+        randomness: Some(randomness),
+        seed: Some(seed.to_owned()),
         winners,
-        drawn_at: now,
-        days,
-    })
+        drawn_at: Some(now),
+    }
 }

@@ -146,12 +146,15 @@ impl Campaign {
     }
 
     /// What the prize draw needs to know of this campaign.
-    pub fn prize_campaign(&self) -> crate::prize::PrizeCampaign {
+    /// `grace`: how long past its deadline an answer still counts (so the last session settles then).
+    pub fn prize_campaign(&self, grace: chrono::Duration) -> crate::prize::PrizeCampaign {
         crate::prize::PrizeCampaign {
             id: self.id,
             slug: self.slug.clone(),
             ranking: self.ranking,
             prize: self.prize.clone(),
+            commitment: self.draw_commitment.clone(),
+            settles_at: self.closes_at + chrono::Duration::seconds(i64::from(self.time_limit_secs)) + grace,
         }
     }
 
@@ -170,6 +173,7 @@ impl Campaign {
                 winners: 0,
                 min_score: None,
                 per_day: None,
+                verified_only: false,
             }),
             reveal: if row.reveal == "at_end" { Reveal::AtEnd } else { Reveal::AfterEach },
             ranking: Ranking::parse(&row.ranking),

@@ -7,6 +7,7 @@ pub mod campaign;
 mod commit;
 mod daily;
 pub mod draw;
+mod flags;
 pub mod frozen;
 pub mod grading;
 mod mistakes;
@@ -29,6 +30,7 @@ use sea_orm::{
 pub use self::campaign::{Campaign, CampaignSpec, CampaignState, CampaignView, MyCampaign, Ranking, Reveal};
 pub use self::daily::{DailyQuestion, MyDaily};
 pub use self::draw::{DrawRule, DrawnQuestion, Quota, draw_questions};
+pub use self::flags::FlaggedAttempt;
 pub use self::grading::{Choice, InvalidChoice, Permutation, RawChoice, grade};
 pub use self::mistakes::Mistake;
 pub use self::practice::{PracticeOutcome, PracticePack, PracticeQuestion};
@@ -68,6 +70,8 @@ pub enum QuizError {
     CampaignLocked(#[from] frozen::Locked),
     #[error("the question bank cannot fill this quiz now: {0}")]
     NotEnoughQuestions(draw::NotEnoughQuestions),
+    #[error("this attempt is not flagged")]
+    NotFlagged,
     #[error("answers are coming too fast")]
     TooFast { retry_after_secs: u64 },
     #[error(transparent)]
@@ -134,6 +138,11 @@ impl Quiz {
     /// The stored campaign row (draw data included), for the admin module.
     pub async fn campaign_row_by_slug(&self, slug: &str) -> Result<campaign_row::Model, QuizError> {
         self.campaign_row(slug).await?.ok_or(QuizError::NotFound)
+    }
+
+    /// What the prize draw needs to know of a campaign (when its last session settles included).
+    pub fn prize_campaign(&self, campaign: &Campaign) -> crate::prize::PrizeCampaign {
+        campaign.prize_campaign(self.grace)
     }
 
     pub fn now(&self) -> chrono::DateTime<Utc> {

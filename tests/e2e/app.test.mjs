@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,12 +34,18 @@ before(async () => {
   assert.ok(existsSync(bin), `build the server first (cargo build): ${bin}`);
   const dir = mkdtempSync(join(tmpdir(), 'pufa-e2e-'));
   const port = await freePort();
+  // The demo campaign without its per-answer floor: a browser script answers faster than a person
+  // reads, and these tests look at screens, not at plausibility (tests/quiz.rs does that).
+  const bank = join(dir, 'question-bank');
+  cpSync(join(root, 'question-bank'), bank, { recursive: true });
+  const demo = join(bank, 'campaigns/2023-civil-code-month.toml');
+  writeFileSync(demo, readFileSync(demo, 'utf8').replace('points_per_question = 5', 'points_per_question = 5\nmin_secs_per_answer = 0'));
   const env = {
     ...process.env,
     PUFA_DATABASE_URL: `sqlite://${join(dir, 'pufa.db')}?mode=rwc`,
     PUFA_LIVE_SCORES: 'memory',
     PUFA_REGIONS_FILE: join(root, 'question-bank/regions.toml'),
-    PUFA_QUESTION_BANK_DIR: join(root, 'question-bank'),
+    PUFA_QUESTION_BANK_DIR: bank,
     PUFA_STATIC_DIR: join(root, 'static'),
     PUFA_ANSWERS_PER_MINUTE: '0',
     PUFA_REGISTRATIONS_PER_ADDRESS_PER_HOUR: '1000',

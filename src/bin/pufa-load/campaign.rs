@@ -57,6 +57,8 @@ pub async fn campaign(args: CampaignArgs) -> Result<(), Error> {
         "attempts_per_day": 100,
         "max_attempts": 0,
         "points_per_question": 5,
+        // The generator's residents answer back to back: no per-answer floor (`plausibility`).
+        "min_secs_per_answer": 0,
         "reveal": "after_each",
         "ranking": "best",
         "prize": {"mode": "lottery", "winners": 1},

@@ -31,7 +31,7 @@ pub struct Model {
     pub draw_seed: Option<String>,
     /// SHA-256 of the seed's hex text, public from publication on.
     pub draw_commitment: Option<String>,
-    /// JSON of the draw once run: eligible list (masked) and winners.
+    /// JSON of the draw once run: the public record (`prize::draw::PublicDraw`).
     pub draw_result: Option<String>,
     /// A person needs at least this long for an answer; faster answers count as quick.
     pub min_ms_per_answer: i32,
@@ -40,6 +40,9 @@ pub struct Model {
     /// SHA-256 of `eligible_json`, public from then on, before the draw.
     pub eligible_sha256: Option<String>,
     pub eligible_fixed_at: Option<DateTimeUtc>,
+    /// Staff only, JSON: each pseudonym's user id, the name and masked phone fixed with the list,
+    /// and the nonce that opens its public `contact` (revealed for winners).
+    pub eligible_contacts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
