@@ -25,16 +25,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bank", &["clock", "db", "digest", "problems"]),
     ("scores", &["accounts", "clock", "db", "store"]),
     ("prize", &["accounts", "clock", "db", "digest", "scores"]),
-    ("quiz", &["accounts", "bank", "clock", "db", "digest", "prize", "problems", "scores", "store"]),
-    ("admin", &["accounts", "bank", "clock", "db", "digest", "prize", "problems", "quiz", "scores", "store"]),
+    ("lessons", &["clock", "db", "digest", "problems"]),
+    ("quiz", &["accounts", "bank", "clock", "db", "digest", "lessons", "prize", "problems", "scores", "store"]),
+    (
+        "admin",
+        &["accounts", "bank", "clock", "db", "digest", "lessons", "prize", "problems", "quiz", "scores", "store"],
+    ),
     // Edges: settings, the HTTP error type, the HTTP routes.
     ("config", &["accounts", "store"]),
     ("error", &["db", "problems"]),
     (
         "api",
         &[
-            "accounts", "admin", "bank", "clock", "config", "db", "digest", "error", "metrics", "prize", "problems",
-            "quiz", "scores", "store",
+            "accounts", "admin", "bank", "clock", "config", "db", "digest", "error", "lessons", "metrics", "prize",
+            "problems", "quiz", "scores", "store",
         ],
     ),
 ];

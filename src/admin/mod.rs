@@ -1,8 +1,10 @@
-//! Staff operations: statistics, exports, the verifiable prize draw, account management and the
-//! audit log. Every admin write goes through `AdminOps`, which does it and records it.
+//! Staff operations: statistics, exports, the verifiable prize draw, account management, lessons
+//! (`lessons.rs`) and the audit log. Every admin write goes through `AdminOps`, which does it and
+//! records it.
 
 pub mod audit;
 pub mod exports;
+mod lessons;
 pub mod stats;
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
@@ -12,6 +14,7 @@ use self::audit::AuditLog;
 use crate::accounts::{AccountError, Accounts, Password};
 use crate::bank::{BankError, Banks, Format, ImportReport};
 use crate::db::entity::campaign as campaign_row;
+use crate::lessons::{Lessons, LessonsError};
 use crate::prize::{self, DRAW_METHOD, PublicDraw, draw::DrawRecord};
 use crate::quiz::{CampaignSpec, CampaignView, Quiz, QuizError};
 use crate::scores::RebuildReport;
@@ -28,6 +31,8 @@ pub enum AdminError {
     #[error(transparent)]
     Scores(#[from] ScoresError),
     #[error(transparent)]
+    Lessons(#[from] LessonsError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -38,11 +43,12 @@ pub struct AdminOps {
     accounts: Accounts,
     banks: Banks,
     quiz: Quiz,
+    lessons: Lessons,
 }
 
 impl AdminOps {
-    pub fn new(db: DatabaseConnection, accounts: Accounts, banks: Banks, quiz: Quiz) -> Self {
-        Self { audit: AuditLog::new(db.clone()), db, accounts, banks, quiz }
+    pub fn new(db: DatabaseConnection, accounts: Accounts, banks: Banks, quiz: Quiz, lessons: Lessons) -> Self {
+        Self { audit: AuditLog::new(db.clone()), db, accounts, banks, quiz, lessons }
     }
 
     pub fn audit(&self) -> &AuditLog {

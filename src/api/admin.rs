@@ -38,6 +38,7 @@ impl From<AdminError> for ApiError {
             AdminError::Bank(e) => e.into(),
             AdminError::Account(e) => e.into(),
             AdminError::Scores(e) => e.into(),
+            AdminError::Lessons(e) => e.into(),
             AdminError::Db(e) => e.into(),
         }
     }

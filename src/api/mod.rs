@@ -5,6 +5,8 @@ pub mod admin;
 pub mod banks;
 pub mod guards;
 pub mod headers;
+pub mod lesson_admin;
+pub mod lessons;
 pub mod openapi;
 pub mod quiz;
 pub mod scores;

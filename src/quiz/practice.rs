@@ -12,6 +12,7 @@ use super::session::{OptionView, options_shown};
 use super::{Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind};
 use crate::clock::shanghai_day;
+use crate::lessons::LessonLink;
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -30,6 +31,8 @@ pub struct DailyQuestion {
     pub date: String,
     #[serde(flatten)]
     pub question: PracticeQuestion,
+    /// 相关案例: lessons on the articles of the question's basis.
+    pub lessons: Vec<LessonLink>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -42,6 +45,8 @@ pub struct PracticeOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub in_mistake_book: Option<bool>,
+    /// 相关案例: lessons on the articles of `basis`.
+    pub lessons: Vec<LessonLink>,
 }
 
 /// A practice question with its answer, for the offline practice pack (practice only: campaign
@@ -137,7 +142,11 @@ impl Quiz {
         let id = ids[rng.random_range(0..ids.len())];
         let q = self.banks.index().get(id).ok_or(QuizError::NotFound)?;
         let order = shuffled_order(&q, &mut rng);
-        Ok(DailyQuestion { date: day, question: practice_question(&q, &order) })
+        Ok(DailyQuestion {
+            date: day,
+            question: practice_question(&q, &order),
+            lessons: self.related_lessons(&q.basis),
+        })
     }
 
     /// Grades a practice (or daily) answer; signed-in users' mistake books follow it.
@@ -166,6 +175,7 @@ impl Quiz {
             explanation: q.explanation.clone(),
             basis: q.basis.clone(),
             in_mistake_book: in_book,
+            lessons: self.related_lessons(&q.basis),
         })
     }
 }
