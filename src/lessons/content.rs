@@ -3,7 +3,7 @@
 //! becomes `LessonContent`, which cannot be wrong: bounded text, real articles, allowed Markdown.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::code::ARTICLES;
 use super::markdown::{Block, render};
@@ -15,7 +15,8 @@ pub const MAX_ARTICLES: usize = 20;
 pub const MAX_TAGS: usize = 5;
 pub const MAX_TAG_CHARS: usize = 20;
 pub const MAX_AUTHOR_CHARS: usize = 40;
-pub const MAX_BODY_CHARS: usize = 20_000;
+/// Room for thirty times the longest shipped lesson, and within the JSON body limit in Chinese.
+pub const MAX_BODY_CHARS: usize = 10_000;
 
 /// A lesson's stable name in its address: lowercase ASCII letters, digits and inner hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,7 +104,7 @@ impl NewLesson {
 }
 
 /// A lesson's content as staff write it.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LessonEdit {
     /// 2–40 characters.
@@ -120,11 +121,11 @@ pub struct LessonEdit {
     /// At most 40 characters.
     #[schema(example = "乌拉特中旗司法局")]
     pub author: String,
-    /// `YYYY-MM-DD`; today (Asia/Shanghai) when left out.
+    /// `YYYY-MM-DD`; when left out, a new lesson's is today (Asia/Shanghai) and an edited one keeps its own.
     #[serde(default)]
     #[schema(nullable = false, example = "2026-12-01")]
     pub published_on: Option<String>,
-    /// Markdown: `## ` headings, paragraphs, `- ` lists and `**bold**` only; at most 20,000 characters.
+    /// Markdown: `## ` headings, paragraphs, `- ` lists and `**bold**` only; at most 10,000 characters.
     pub body: String,
 }
 
@@ -242,9 +243,9 @@ pub fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldProblem> {
 }
 
 impl LessonEdit {
-    /// The checked content; a missing date is `today`.
-    pub fn check(&self, today: NaiveDate) -> Result<LessonContent, Vec<FieldProblem>> {
-        let published_on = self.published_on.as_deref().map_or(Ok(today), |raw| parse_day("published_on", raw));
+    /// The checked content; a missing date is `default_day`.
+    pub fn check(&self, default_day: NaiveDate) -> Result<LessonContent, Vec<FieldProblem>> {
+        let published_on = self.published_on.as_deref().map_or(Ok(default_day), |raw| parse_day("published_on", raw));
         check(self, published_on).map_err(form_problems)
     }
 }

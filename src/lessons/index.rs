@@ -165,12 +165,14 @@ impl LessonIndex {
         Arc::clone(&self.inner.snapshot.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// The snapshot, loaded again first when it is old (a failed load serves the old one).
+    /// The snapshot, loaded again first when it is old (a failed load serves the old one; while
+    /// another request loads it, the old one answers).
     pub async fn fresh(&self) -> Arc<Snapshot> {
-        if self.current().loaded.elapsed() > MAX_AGE
-            && let Err(e) = self.refresh().await
-        {
-            tracing::warn!(error = %e, "lesson index not refreshed");
+        if self.current().loaded.elapsed() > MAX_AGE && !self.inner.refreshing.swap(true, Ordering::AcqRel) {
+            if let Err(e) = self.refresh().await {
+                tracing::warn!(error = %e, "lesson index not refreshed");
+            }
+            self.inner.refreshing.store(false, Ordering::Release);
         }
         self.current()
     }
