@@ -7,7 +7,7 @@ mod m20261127_000002_create_banks;
 mod m20261127_000003_create_quiz;
 mod m20261127_000004_admin;
 mod m20261127_000005_audit_chain_unique;
-mod m20261202_000001_create_lessons;
+mod m20261202_200001_create_lessons;
 
 pub struct Migrator;
 
@@ -20,7 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_quiz::Migration),
             Box::new(m20261127_000004_admin::Migration),
             Box::new(m20261127_000005_audit_chain_unique::Migration),
-            Box::new(m20261202_000001_create_lessons::Migration),
+            Box::new(m20261202_200001_create_lessons::Migration),
         ]
     }
 }

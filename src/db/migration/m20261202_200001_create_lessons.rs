@@ -179,7 +179,7 @@ impl MigrationTrait for Migration {
                     .col(small_integer(LessonRequests::DaySeq))
                     .col(timestamp_with_time_zone_null(LessonRequests::DecidedAt))
                     .col(big_integer_null(LessonRequests::DecidedBy))
-                    // A resident's requests go with the account when it is erased.
+                    // Personal data: a removed account row takes its requests with it.
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_lesson_requests_user")
