@@ -58,6 +58,9 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String, fields: Vec<FieldProblem>, problems: Vec<PlacedProblem> },
     #[error("尝试次数太多，请{retry_after_secs}秒后再试")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// A limit of the caller's own, with its code and a message for people (429 + `Retry-After`).
+    #[error("{message}")]
+    LimitReached { code: &'static str, message: String, retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(&'static str),
     /// Anything unexpected: logged in full where it happens, shown as a generic message.
@@ -114,7 +117,7 @@ impl ApiError {
             Self::Gone { .. } => Status::Gone,
             Self::PayloadTooLarge { .. } => Status::PayloadTooLarge,
             Self::Unprocessable { .. } => Status::UnprocessableEntity,
-            Self::TooManyAttempts { .. } => Status::TooManyRequests,
+            Self::TooManyAttempts { .. } | Self::LimitReached { .. } => Status::TooManyRequests,
             Self::Unavailable(_) => Status::ServiceUnavailable,
             Self::Internal => Status::InternalServerError,
         }
@@ -126,6 +129,7 @@ impl ApiError {
             | Self::Refused { code, .. }
             | Self::Conflict { code, .. }
             | Self::Gone { code, .. }
+            | Self::LimitReached { code, .. }
             | Self::Unprocessable { code, .. } => code,
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials(_) => "invalid_credentials",
@@ -190,7 +194,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
         let mut response = Response::build();
         response.status(self.status()).header(ContentType::JSON).sized_body(body.len(), Cursor::new(body));
         match self {
-            Self::TooManyAttempts { retry_after_secs } => {
+            Self::TooManyAttempts { retry_after_secs } | Self::LimitReached { retry_after_secs, .. } => {
                 response.header(Header::new("Retry-After", retry_after_secs.max(1).to_string()));
             }
             // Overload or a lost database: worth another try shortly.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod digest;
 pub mod error;
+pub mod lessons;
 pub mod metrics;
 pub mod plausibility;
 pub mod privacy;
@@ -27,6 +28,7 @@ use crate::accounts::{Accounts, LoginLimits, PasswordHasher, Regions};
 use crate::bank::Banks;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::lessons::{CivilCode, Lessons};
 use crate::metrics::Metrics;
 use crate::quiz::Quiz;
 use crate::store::LiveStore;
@@ -65,6 +67,8 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::scores::routes())
         .mount("/api/v1", api::admin::routes())
         .mount("/api/v1", api::privacy::routes())
+        .mount("/api/v1", api::lessons::routes())
+        .mount("/api/v1", api::lesson_admin::routes())
         .mount(
             "/",
             rocket::fs::FileServer::new(static_dir, rocket::fs::Options::Index | rocket::fs::Options::Missing).rank(20),
@@ -99,6 +103,7 @@ pub struct State {
     pub accounts: Accounts,
     pub banks: Banks,
     pub quiz: Quiz,
+    pub lessons: Lessons,
     pub admin: admin::AdminOps,
     pub privacy: privacy::Privacy,
 }
@@ -117,6 +122,8 @@ pub enum StartError {
     Hash(#[from] accounts::HashError),
     #[error("accounts: {0}")]
     Accounts(#[from] accounts::AccountError),
+    #[error("the Civil Code's text: {0}")]
+    CivilCode(#[from] lessons::CodeFileError),
 }
 
 impl State {
@@ -151,11 +158,17 @@ impl State {
         if settings.import_on_start {
             import_question_bank(&banks, &settings.question_bank_dir).await;
         }
+        let code = CivilCode::load(&settings.question_bank_dir.join("reference").join("civil-code.jsonl"))?;
+        let lessons = Lessons::new(db.clone(), code, Arc::clone(&clock)).await?;
+        if settings.import_on_start {
+            import_lessons(&lessons, &settings.question_bank_dir.join("lessons")).await;
+        }
         let scores = scores::Scores::new(db.clone(), live.clone(), accounts.regions().clone());
         let quiz = Quiz::new(
             db.clone(),
             banks.clone(),
             scores.clone(),
+            lessons.index().clone(),
             clock,
             settings.answer_grace_secs,
             settings.answers_per_minute,
@@ -171,9 +184,9 @@ impl State {
             scores.refresh_after_start(&campaigns, quiz.now()).await;
         }
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
-        let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone());
+        let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone(), lessons.clone());
         let privacy = privacy::Privacy::new(db.clone(), accounts.clone(), quiz.clone());
-        Ok(Self { settings, db, live, accounts, banks, quiz, admin, privacy })
+        Ok(Self { settings, db, live, accounts, banks, quiz, lessons, admin, privacy })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
@@ -184,6 +197,7 @@ impl State {
             .manage(self.accounts)
             .manage(self.banks)
             .manage(self.quiz)
+            .manage(self.lessons)
             .manage(self.admin)
             .manage(self.privacy)
     }
@@ -210,6 +224,30 @@ async fn import_question_bank(banks: &Banks, dir: &std::path::Path) {
         }
         Err(err) => tracing::error!("question bank in {} NOT imported: {err}", dir.display()),
     }
+}
+
+/// Imports question-bank/lessons/ at start: the lesson files and the 每日一法 items. A broken file
+/// is reported with its place and skipped; staff versions are kept.
+async fn import_lessons(lessons: &Lessons, dir: &std::path::Path) {
+    let log = |what: &str, result: Result<lessons::ImportReport, lessons::LessonsError>| match result {
+        Ok(r) => {
+            tracing::info!(
+                created = r.created,
+                updated = r.updated,
+                unchanged = r.unchanged,
+                kept_staff_version = r.kept_staff,
+                retired = r.retired,
+                "{what} imported from {}",
+                dir.display()
+            );
+            for p in r.problems {
+                tracing::error!("{what} NOT imported: {p}");
+            }
+        }
+        Err(err) => tracing::error!("{what} in {} NOT imported: {err}", dir.display()),
+    };
+    log("lessons", lessons.import_lessons(dir).await);
+    log("daily law items", lessons.import_daily_law(&dir.join(lessons::DAILY_LAW_FILE)).await);
 }
 
 /// Loads question-bank/campaigns/*.toml; a broken file is reported and skipped.

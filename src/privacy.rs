@@ -1,8 +1,8 @@
 //! A resident's rights over their data (个人信息保护法 第45、47条): an export of every row stored
 //! about them, and erasure. Erasure overwrites the phone, name and password and ends every sign-in
-//! (`accounts`), deletes what only served the person (the mistake book, daily answers), keeps the
-//! quiz sessions, anonymous, so campaign statistics stay true, and rebuilds the boards of every
-//! campaign they took part in without them. A published prize record keeps only what it already
+//! (`accounts`), deletes what only served the person (the mistake book, daily answers, 你点我讲
+//! requests), keeps the quiz sessions, anonymous, so campaign statistics stay true, and rebuilds
+//! the boards of every campaign they took part in without them. A published prize record keeps only what it already
 //! showed (a nickname and a masked phone).
 
 use sea_orm::{
@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::accounts::{AccountError, Accounts, Role};
-use crate::db::entity::{audit_entry, auth_token, daily_answer, mistake, quiz_session, session_question, user};
+use crate::db::entity::{
+    audit_entry, auth_token, daily_answer, lesson_request, mistake, quiz_session, session_question, user,
+};
 use crate::quiz::{Quiz, QuizError};
 use crate::scores::ScoresError;
 
@@ -49,6 +51,9 @@ pub struct DataExport {
     pub mistakes: Vec<Value>,
     #[schema(value_type = Vec<Object>)]
     pub daily_answers: Vec<Value>,
+    /// 你点我讲: the topics asked for, and what became of them.
+    #[schema(value_type = Vec<Object>)]
+    pub lesson_requests: Vec<Value>,
     /// Staff actions on this account (a password reset, a disabling), from the audit log.
     #[schema(value_type = Vec<Object>)]
     pub audit_entries: Vec<Value>,
@@ -105,6 +110,11 @@ impl Privacy {
         let mistakes = mistake::Entity::find().filter(mistake::Column::UserId.eq(user_id)).into_json().all(db).await?;
         let daily_answers =
             daily_answer::Entity::find().filter(daily_answer::Column::UserId.eq(user_id)).into_json().all(db).await?;
+        let lesson_requests = lesson_request::Entity::find()
+            .filter(lesson_request::Column::UserId.eq(user_id))
+            .into_json()
+            .all(db)
+            .await?;
         let audit_entries = audit_entry::Entity::find()
             .filter(audit_entry::Column::Target.eq(user_id.to_string()))
             .filter(audit_entry::Column::Action.starts_with("account."))
@@ -118,6 +128,7 @@ impl Privacy {
             quiz_sessions,
             mistakes,
             daily_answers,
+            lesson_requests,
             audit_entries,
         })
     }
@@ -131,6 +142,8 @@ impl Privacy {
         self.accounts.erase(user_id).await?;
         mistake::Entity::delete_many().filter(mistake::Column::UserId.eq(user_id)).exec(&self.db).await?;
         daily_answer::Entity::delete_many().filter(daily_answer::Column::UserId.eq(user_id)).exec(&self.db).await?;
+        // A topic may name the person's own affairs: it goes with them.
+        lesson_request::Entity::delete_many().filter(lesson_request::Column::UserId.eq(user_id)).exec(&self.db).await?;
         let sessions =
             quiz_session::Entity::find().filter(quiz_session::Column::UserId.eq(user_id)).all(&self.db).await?;
         let mut boards_rebuilt = Vec::new();

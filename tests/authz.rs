@@ -47,6 +47,8 @@ struct World {
     target_user: i64,
     /// A valid answer to the session's first question.
     choice: Value,
+    /// The owner's 你点我讲 request.
+    lesson_request: i64,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -65,7 +67,10 @@ async fn world(app: &TestApp) -> World {
     let target_user = found[0]["id"].as_i64().or(found["users"][0]["id"].as_i64()).expect("the bystander");
     let first = &session.body["questions"][0];
     let choice = if first["kind"] == "judge" { json!(true) } else { json!("A") };
+    let asked = app.post("/api/v1/lesson-requests", json!({"topic": "草场流转"}), Some(&owner)).await;
+    let lesson_request = asked.body["id"].as_i64().expect("a lesson request");
     World {
+        lesson_request,
         choice,
         owner,
         stranger,
@@ -87,6 +92,13 @@ fn table(w: &World) -> Vec<Row> {
         "max_attempts": 0, "points_per_question": 5, "reveal": "after_each", "ranking": "best",
         "prize": {"mode": "top", "winners": 1}, "published": false
     });
+    let lesson = json!({
+        "title": "权限检查课程", "summary": "权限检查。", "articles": [679], "tags": ["民间借贷与担保"],
+        "author": "乌拉特中旗司法局", "body": "## 案例\n\n正文。"
+    });
+    let mut new_lesson = lesson.clone();
+    new_lesson["slug"] = json!("authz-lesson");
+    let request = w.lesson_request;
     vec![
         // system
         row(Get, "/healthz", "/healthz", None, [200, 200, 200, 200]),
@@ -295,6 +307,93 @@ fn table(w: &World) -> Vec<Row> {
             format!("/api/v1/admin/users/{}/promote", w.target_user),
             None,
             [401, 403, 403, 204],
+        ),
+        // the Code's text, lessons, 每日一法, 你点我讲
+        row(Get, "/api/v1/articles/<number>", "/api/v1/articles/1047", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/lessons?<article>&<tag>&<offset>&<limit>", "/api/v1/lessons", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/lessons/<slug>", "/api/v1/lessons/loan-no-iou", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/lesson-tags", "/api/v1/lesson-tags", None, [200, 200, 200, 200]),
+        row(Get, "/api/v1/daily-law?<date>", "/api/v1/daily-law", None, [200, 200, 200, 200]),
+        row(
+            Post,
+            "/api/v1/lesson-requests",
+            "/api/v1/lesson-requests",
+            Some(json!({"topic": "彩礼返还"})),
+            [401, 201, 201, 201],
+        ),
+        row(
+            Get,
+            "/api/v1/me/lesson-requests?<offset>&<limit>",
+            "/api/v1/me/lesson-requests",
+            None,
+            [401, 200, 200, 200],
+        ),
+        row(Get, "/api/v1/admin/lessons?<offset>&<limit>", "/api/v1/admin/lessons", None, [401, 403, 403, 200]),
+        row(Post, "/api/v1/admin/lessons", "/api/v1/admin/lessons", Some(new_lesson), [401, 403, 403, 201]),
+        row(
+            Post,
+            "/api/v1/admin/lessons/preview",
+            "/api/v1/admin/lessons/preview",
+            Some(json!({"body": "正文"})),
+            [401, 403, 403, 200],
+        ),
+        row(Get, "/api/v1/admin/lessons/<slug>", "/api/v1/admin/lessons/authz-lesson", None, [401, 403, 403, 200]),
+        row(
+            Put,
+            "/api/v1/admin/lessons/<slug>",
+            "/api/v1/admin/lessons/authz-lesson",
+            Some(lesson),
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/lessons/<slug>/publish",
+            "/api/v1/admin/lessons/authz-lesson/publish",
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/lessons/<slug>/unpublish",
+            "/api/v1/admin/lessons/authz-lesson/unpublish",
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/admin/lessons/<slug>/revisions",
+            "/api/v1/admin/lessons/authz-lesson/revisions",
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(Get, "/api/v1/admin/daily-law", "/api/v1/admin/daily-law", None, [401, 403, 403, 200]),
+        row(
+            Put,
+            "/api/v1/admin/daily-law/<article>",
+            "/api/v1/admin/daily-law/679",
+            Some(json!({"title": "借钱要有凭据", "gloss": "借给别人钱，最好通过银行转账，并写一张借条。"})),
+            [401, 403, 403, 200],
+        ),
+        row(
+            Get,
+            "/api/v1/admin/lesson-requests?<state>&<offset>&<limit>",
+            "/api/v1/admin/lesson-requests",
+            None,
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/lesson-requests/<id>/answer",
+            format!("/api/v1/admin/lesson-requests/{request}/answer"),
+            Some(json!({"slug": "loan-no-iou"})),
+            [401, 403, 403, 200],
+        ),
+        row(
+            Post,
+            "/api/v1/admin/lesson-requests/<id>/decline",
+            format!("/api/v1/admin/lesson-requests/{request}/decline"),
+            Some(json!({"reason": "已有相关课程"})),
+            [401, 403, 403, 200],
         ),
         // personal data (erasure last: it ends the owner's and the stranger's accounts)
         row(Get, "/api/v1/privacy", "/api/v1/privacy", None, [200, 200, 200, 200]),

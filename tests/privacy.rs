@@ -46,6 +46,9 @@ async fn resident_with_history(app: &TestApp) -> String {
 async fn the_export_lists_every_row_and_erasure_keeps_statistics_but_not_the_person(app: TestApp) {
     let admin = app.admin_token().await;
     let token = resident_with_history(&app).await;
+    let asked =
+        app.post("/api/v1/lesson-requests", json!({"topic": "我家草场流转合同到期了怎么办"}), Some(&token)).await;
+    assert_eq!(asked.status, Status::Created, "{}", asked.body);
 
     // The export: every row stored about the caller.
     let export = app.get("/api/v1/me/export", Some(&token)).await;
@@ -68,6 +71,7 @@ async fn the_export_lists_every_row_and_erasure_keeps_statistics_but_not_the_per
         .expect("count");
     assert_eq!(e["mistakes"].as_array().map(Vec::len), Some(mistakes_in_sql as usize));
     assert!(mistakes_in_sql > 0, "a quiz of 20 answered all A/true leaves mistakes");
+    assert_eq!(e["lesson_requests"][0]["topic"], "我家草场流转合同到期了怎么办");
 
     let board_path = format!("/api/v1/campaigns/{DEMO}/leaderboard?limit=200");
     let stats_path = format!("/api/v1/admin/campaigns/{DEMO}/stats");
@@ -96,6 +100,12 @@ async fn the_export_lists_every_row_and_erasure_keeps_statistics_but_not_the_per
         .await
         .expect("count");
     assert_eq!(mistakes_left, 0);
+    let requests_left = pufa::db::entity::lesson_request::Entity::find()
+        .filter(pufa::db::entity::lesson_request::Column::UserId.eq(user_id))
+        .count(app.db())
+        .await
+        .expect("count");
+    assert_eq!(requests_left, 0, "a 你点我讲 topic goes with the person");
     // The number is free again for its owner.
     let again = app
         .post(

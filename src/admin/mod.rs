@@ -1,9 +1,11 @@
-//! Staff operations: statistics, exports, the verifiable prize draw, account management and the
-//! audit log. Every admin write goes through `AdminOps`, which does it and records it.
+//! Staff operations: statistics, exports, the verifiable prize draw, account management, lessons
+//! (`lessons.rs`) and the audit log. Every admin write goes through `AdminOps`, which does it and
+//! records it.
 
 pub mod audit;
 mod draws;
 pub mod exports;
+mod lessons;
 pub mod stats;
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -12,6 +14,7 @@ use serde_json::json;
 use self::audit::AuditLog;
 use crate::accounts::{AccountError, Accounts, Password};
 use crate::bank::{BankError, Banks, ImportOptions, ImportReport, Upload, Visibility};
+use crate::lessons::{Lessons, LessonsError};
 use crate::quiz::{CampaignSpec, CampaignState, CampaignUse, CampaignView, Quiz, QuizError};
 use crate::scores::RebuildReport;
 use crate::scores::ScoresError;
@@ -39,6 +42,8 @@ pub enum AdminError {
     #[error("the eligible list was fixed at {0}")]
     ListFixed(chrono::DateTime<chrono::Utc>),
     #[error(transparent)]
+    Lessons(#[from] LessonsError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -65,11 +70,12 @@ pub struct AdminOps {
     accounts: Accounts,
     banks: Banks,
     quiz: Quiz,
+    lessons: Lessons,
 }
 
 impl AdminOps {
-    pub fn new(db: DatabaseConnection, accounts: Accounts, banks: Banks, quiz: Quiz) -> Self {
-        Self { audit: AuditLog::new(db.clone()), db, accounts, banks, quiz }
+    pub fn new(db: DatabaseConnection, accounts: Accounts, banks: Banks, quiz: Quiz, lessons: Lessons) -> Self {
+        Self { audit: AuditLog::new(db.clone()), db, accounts, banks, quiz, lessons }
     }
 
     pub fn audit(&self) -> &AuditLog {

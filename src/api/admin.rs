@@ -68,6 +68,7 @@ impl From<AdminError> for ApiError {
                 "beacon",
                 "请填写公开随机数：名单确定后开奖的第一期福利彩票号码，或drand的一轮随机数（1到200个字）",
             ),
+            AdminError::Lessons(e) => e.into(),
             AdminError::Db(e) => e.into(),
         }
     }

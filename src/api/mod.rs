@@ -6,6 +6,8 @@ pub mod banks;
 pub mod compression;
 pub mod guards;
 pub mod headers;
+pub mod lesson_admin;
+pub mod lessons;
 pub mod openapi;
 pub mod privacy;
 pub mod quiz;

@@ -10,7 +10,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, banks, privacy, quiz, scores, system};
+use super::{accounts, admin, banks, lesson_admin, lessons, privacy, quiz, scores, system};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![openapi_json]
@@ -77,6 +77,26 @@ pub fn routes() -> Vec<rocket::Route> {
         privacy::privacy_notice,
         privacy::export_my_data,
         privacy::erase_me,
+        lessons::article,
+        lessons::list_lessons,
+        lessons::get_lesson,
+        lessons::lesson_tags,
+        lessons::daily_law,
+        lessons::ask_lesson,
+        lessons::my_lesson_requests,
+        lesson_admin::staff_lessons,
+        lesson_admin::create_lesson,
+        lesson_admin::preview_lesson,
+        lesson_admin::staff_lesson,
+        lesson_admin::update_lesson,
+        lesson_admin::publish_lesson,
+        lesson_admin::unpublish_lesson,
+        lesson_admin::lesson_revisions,
+        lesson_admin::daily_law_items,
+        lesson_admin::save_daily_law_item,
+        lesson_admin::staff_lesson_requests,
+        lesson_admin::answer_lesson_request,
+        lesson_admin::decline_lesson_request,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -101,6 +121,7 @@ pub fn routes() -> Vec<rocket::Route> {
         (name = "practice", description = "practice, the daily question, the mistake book"),
         (name = "leaderboards", description = "boards, regional participation, the live stream"),
         (name = "admin", description = "statistics, exports, the prize draw, accounts, the audit log"),
+        (name = "lessons", description = "the Civil Code's text, 以案释法 lessons, 每日一法, 你点我讲 requests"),
     ),
 )]
 struct ApiDoc;

@@ -25,6 +25,8 @@ pub struct DailyQuestion {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub me: Option<MyDaily>,
+    /// 相关案例: lessons on the articles of the question's basis.
+    pub lessons: Vec<crate::lessons::LessonLink>,
 }
 
 /// A signed-in resident's daily question: today's answer (with the key, once answered) and streak.
@@ -118,7 +120,12 @@ impl Quiz {
             }
             None => None,
         };
-        Ok(DailyQuestion { date: day, question: practice_question(&q, &order), me })
+        Ok(DailyQuestion {
+            date: day,
+            question: practice_question(&q, &order),
+            me,
+            lessons: self.related_lessons(&q.basis),
+        })
     }
 
     /// Keeps a resident's first answer to today's daily question (other practice answers pass by).

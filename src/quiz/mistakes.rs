@@ -16,6 +16,7 @@ use super::practice::{PracticeQuestion, practice_question, shuffled_order};
 use super::{Quiz, QuizError};
 use crate::bank::{IndexedQuestion, Visibility};
 use crate::db::entity::{mistake, question};
+use crate::lessons::LessonLink;
 
 /// Right answers in a row that take a question out of the mistake book.
 pub const CLEARS_AFTER: i32 = 2;
@@ -30,6 +31,8 @@ pub struct Mistake {
     pub wrong_count: i32,
     pub right_streak: i32,
     pub last_wrong_at: chrono::DateTime<chrono::Utc>,
+    /// 相关案例: lessons on the articles of `basis`.
+    pub lessons: Vec<LessonLink>,
 }
 
 /// One answered question, as the mistake book sees it.
@@ -155,6 +158,7 @@ impl Quiz {
                     wrong_count: row.wrong_count,
                     right_streak: row.right_streak,
                     last_wrong_at: row.last_wrong_at,
+                    lessons: self.related_lessons(&q.basis),
                 })
             })
             .collect())

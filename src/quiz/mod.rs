@@ -13,6 +13,7 @@ pub mod grading;
 mod mistakes;
 mod pace;
 mod practice;
+mod related;
 mod session;
 mod supply;
 
@@ -39,6 +40,7 @@ pub use self::supply::{CampaignUse, Supply};
 use crate::bank::Banks;
 use crate::clock::Clock;
 use crate::db::entity::{campaign as campaign_row, quiz_session};
+use crate::lessons::LessonIndex;
 use crate::problems::FieldProblem;
 use crate::scores::Scores;
 
@@ -99,13 +101,17 @@ pub struct Quiz {
     sessions: Arc<cache::SessionCache>,
     campaigns: Arc<cache::CampaignCache>,
     pace: Arc<pace::AnswerPace>,
+    /// The published lessons, for each question's 相关案例.
+    lessons: LessonIndex,
 }
 
 impl Quiz {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: DatabaseConnection,
         banks: Banks,
         scores: Scores,
+        lessons: LessonIndex,
         clock: Arc<dyn Clock>,
         grace_secs: u32,
         answers_per_minute: u32,
@@ -122,6 +128,7 @@ impl Quiz {
             sessions: Arc::default(),
             campaigns: Arc::default(),
             pace: Arc::new(pace::AnswerPace::new(answers_per_minute)),
+            lessons,
         }
     }
 

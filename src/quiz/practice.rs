@@ -11,6 +11,7 @@ use super::grading::{Choice, Permutation, RawChoice, grade};
 use super::session::{OptionView, options_shown};
 use super::{Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind};
+use crate::lessons::LessonLink;
 
 /// A question to practise: options shuffled, no answer. `id` carries the option order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -33,6 +34,8 @@ pub struct PracticeOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub in_mistake_book: Option<bool>,
+    /// 相关案例: lessons on the articles of `basis`.
+    pub lessons: Vec<LessonLink>,
 }
 
 /// A practice question with its answer, for the offline practice pack (practice only: campaign
@@ -145,6 +148,7 @@ impl Quiz {
             explanation: q.explanation.clone(),
             basis: q.basis.clone(),
             in_mistake_book: in_book,
+            lessons: self.related_lessons(&q.basis),
         })
     }
 }

@@ -10,6 +10,7 @@ use super::super::grading::Permutation;
 use super::super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
 use crate::db::entity::{quiz_session, session_question};
+use crate::lessons::LessonLink;
 use crate::plausibility;
 use crate::prize::eligibility::PrizeNote;
 
@@ -97,6 +98,8 @@ pub struct ReviewItem {
     pub correct: bool,
     pub explanation: String,
     pub basis: Vec<String>,
+    /// 相关案例: lessons on the articles of `basis`.
+    pub lessons: Vec<LessonLink>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -218,6 +221,7 @@ impl Quiz {
                     correct: row.correct.unwrap_or(false),
                     explanation: q.explanation.clone(),
                     basis: q.basis.clone(),
+                    lessons: self.related_lessons(&q.basis),
                 })
             })
             .collect();
