@@ -63,6 +63,9 @@ pub enum ApiError {
     LimitReached { code: &'static str, message: String, retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The SMS provider failed or timed out; no code was sent.
+    #[error("短信暂时发不出去，请稍后再试，或先用密码登录")]
+    SmsUnavailable,
     /// Anything unexpected: logged in full where it happens, shown as a generic message.
     #[error("服务器出了点问题，请稍后再试")]
     Internal,
@@ -118,7 +121,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => Status::PayloadTooLarge,
             Self::Unprocessable { .. } => Status::UnprocessableEntity,
             Self::TooManyAttempts { .. } | Self::LimitReached { .. } => Status::TooManyRequests,
-            Self::Unavailable(_) => Status::ServiceUnavailable,
+            Self::Unavailable(_) | Self::SmsUnavailable => Status::ServiceUnavailable,
             Self::Internal => Status::InternalServerError,
         }
     }
@@ -139,6 +142,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable(_) => "unavailable",
+            Self::SmsUnavailable => "sms_unavailable",
             Self::Internal => "internal",
         }
     }
@@ -200,6 +204,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
             // Overload or a lost database: worth another try shortly.
             Self::Unavailable(_) => {
                 response.header(Header::new("Retry-After", "2"));
+            }
+            Self::SmsUnavailable => {
+                response.header(Header::new("Retry-After", "30"));
             }
             _ => {}
         }

@@ -67,6 +67,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::scores::routes())
         .mount("/api/v1", api::admin::routes())
         .mount("/api/v1", api::privacy::routes())
+        .mount("/api/v1", api::codes::routes())
         .mount("/api/v1", api::lessons::routes())
         .mount("/api/v1", api::lesson_admin::routes())
         .mount(
@@ -84,10 +85,12 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .attach(api::compression::JsonCompression)
         .attach(AdHoc::on_liftoff("upkeep", |rocket| {
             Box::pin(async move {
-                if let (Some(quiz), Some(admin)) =
-                    (rocket.state::<Quiz>().cloned(), rocket.state::<admin::AdminOps>().cloned())
-                {
-                    tokio::spawn(upkeep(quiz.clone(), admin));
+                if let (Some(quiz), Some(admin), Some(codes)) = (
+                    rocket.state::<Quiz>().cloned(),
+                    rocket.state::<admin::AdminOps>().cloned(),
+                    rocket.state::<sms::Codes>().cloned(),
+                ) {
+                    tokio::spawn(upkeep(quiz.clone(), admin, codes));
                     tokio::spawn(keep_boards_in_step(quiz));
                 }
             })
@@ -106,6 +109,7 @@ pub struct State {
     pub lessons: Lessons,
     pub admin: admin::AdminOps,
     pub privacy: privacy::Privacy,
+    pub codes: sms::Codes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +128,8 @@ pub enum StartError {
     Accounts(#[from] accounts::AccountError),
     #[error("the Civil Code's text: {0}")]
     CivilCode(#[from] lessons::CodeFileError),
+    #[error("SMS provider: {0}")]
+    Sms(#[from] sms::ProviderError),
 }
 
 impl State {
@@ -145,7 +151,16 @@ impl State {
             window_secs: settings.login_window_secs,
             registrations_per_address_per_hour: settings.registrations_per_address_per_hour,
         };
-        let accounts = Accounts::new(db.clone(), hasher, live.clone(), regions, limits, settings.token_ttl);
+        let codes = sms::Codes::from_settings(db.clone(), Arc::clone(&clock), &settings.sms)?;
+        let accounts = Accounts::new(
+            db.clone(),
+            hasher,
+            live.clone(),
+            regions,
+            limits,
+            settings.token_ttl,
+            accounts::Verification { codes: codes.clone(), required: settings.require_verified_phone },
+        );
         if let Some((phone, password)) = accounts.ensure_admin(settings.bootstrap_admin_phone.as_ref()).await? {
             tracing::warn!(
                 "no admin account existed: created admin {} with password {} (shown once; it must be \
@@ -186,7 +201,7 @@ impl State {
         tracing::info!(database = %db.get_database_backend().as_str(), live_scores = live.kind(), "pufa state ready");
         let admin = admin::AdminOps::new(db.clone(), accounts.clone(), banks.clone(), quiz.clone(), lessons.clone());
         let privacy = privacy::Privacy::new(db.clone(), accounts.clone(), quiz.clone());
-        Ok(Self { settings, db, live, accounts, banks, quiz, lessons, admin, privacy })
+        Ok(Self { settings, db, live, accounts, banks, quiz, lessons, admin, privacy, codes })
     }
 
     fn manage(self, rocket: Rocket<Build>) -> Rocket<Build> {
@@ -200,6 +215,7 @@ impl State {
             .manage(self.lessons)
             .manage(self.admin)
             .manage(self.privacy)
+            .manage(self.codes)
     }
 }
 
@@ -266,8 +282,9 @@ async fn import_campaigns(quiz: &Quiz, dir: &std::path::Path) {
 
 /// Every 30 s: finishes sessions whose time ran out even if nobody reads them again, then fixes
 /// (and publishes the hash of) the eligible list of every campaign whose last session has settled,
-/// so the list is fixed before anyone can know the beacon.
-async fn upkeep(quiz: Quiz, admin: admin::AdminOps) {
+/// so the list is fixed before anyone can know the beacon; and drops SMS codes and send records no
+/// limit needs any more.
+async fn upkeep(quiz: Quiz, admin: admin::AdminOps, codes: sms::Codes) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
@@ -280,6 +297,9 @@ async fn upkeep(quiz: Quiz, admin: admin::AdminOps) {
             Ok(0) => {}
             Ok(n) => tracing::info!(campaigns = n, "fixed eligible lists"),
             Err(err) => tracing::warn!(error = %err, "fixing eligible lists failed"),
+        }
+        if let Err(err) = codes.sweep().await {
+            tracing::warn!(error = %err, "sweeping SMS codes failed");
         }
     }
 }

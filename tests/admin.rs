@@ -291,11 +291,15 @@ async fn a_draw_insiders_cannot_steer_verifies_from_the_served_bytes_and_tamperi
     // wrong (0). Staff play too, and one qualifier's account is disabled before the close.
     let mut tokens = Vec::new();
     for i in 0..8 {
-        let token = app.register(&format!("1380000{i:04}"), "steppe-wind-1").await;
+        // Phones verified by SMS: the prize is for verified phones (the default).
+        let token = app.register_verified(&format!("1380000{i:04}"), "steppe-wind-1").await;
         assert_eq!(play_template(&app, "lucky", &token, i % 2 == 0).await, if i % 2 == 0 { 10 } else { 0 });
         tokens.push(token);
     }
     assert_eq!(play_template(&app, "lucky", &admin, true).await, 10);
+    // Right answers from a phone nobody verified: on the board, not in the draw.
+    let unverified = app.register("13800000099", "steppe-wind-1").await;
+    assert_eq!(play_template(&app, "lucky", &unverified, true).await, 10);
     let disabled = app.get("/api/v1/me", Some(&tokens[6])).await.body["id"].as_i64().expect("id");
     let off = app.post(&format!("/api/v1/admin/users/{disabled}/disable"), json!(null), Some(&admin)).await;
     assert_eq!(off.status, Status::NoContent);
@@ -400,6 +404,7 @@ async fn a_draw_insiders_cannot_steer_verifies_from_the_served_bytes_and_tamperi
     tamper(&|r| r["seed"] = json!("1".repeat(64)), "commitment");
     tamper(&|r| r["beacon"] = json!("双色球2026141期 01 02 03 04 05 06 + 07"), "randomness");
     tamper(&|r| r["eligible"]["entrants"][0]["score"] = json!(5), "below the minimum 10");
+    tamper(&|r| r["eligible"]["entrants"][0]["verified"] = json!(false), "not verified");
     tamper(
         &|r| {
             let mut staff = r["eligible"]["entrants"][0].clone();
@@ -532,7 +537,7 @@ async fn per_day_lotteries_draw_each_days_qualifiers_and_nobody_wins_twice() {
         json!([]),
         5,
         &closes,
-        json!({"mode": "lottery", "winners": 1, "min_score": 0, "per_day": 1}),
+        json!({"mode": "lottery", "winners": 1, "min_score": 0, "per_day": 1, "verified_only": false}),
     );
     assert_eq!(app.post("/api/v1/admin/campaigns", body, Some(&admin)).await.status, Status::Created);
     let mut tokens = Vec::new();
@@ -665,7 +670,8 @@ async fn a_bot_is_on_no_board_and_in_no_draw_and_a_paced_resident_is() {
     let admin = app.admin_token().await;
     let closes = (app.clock.now_for_tests() + chrono::Duration::hours(1)).to_rfc3339();
     let banks = json!(["civil-code-marriage", "civil-code-succession"]);
-    let body = campaign("bot-watch", banks, 5, &closes, json!({"mode": "lottery", "winners": 5, "min_score": 0}));
+    let prize = json!({"mode": "lottery", "winners": 5, "min_score": 0, "verified_only": false});
+    let body = campaign("bot-watch", banks, 5, &closes, prize);
     assert_eq!(app.post("/api/v1/admin/campaigns", body, Some(&admin)).await.status, Status::Created);
     let mut names = Vec::new();
     for (phone, name) in [("13811110001", "读题的牧民"), ("13811110002", "脚本甲"), ("13811110003", "脚本乙")]

@@ -115,6 +115,29 @@ fn table(w: &World) -> Vec<Row> {
             [401, 401, 401, 401],
         ),
         row(Post, "/api/v1/auth/logout", "/api/v1/auth/logout", None, [401, 204, 204, 204]),
+        // SMS codes: open to all (the same phone again within a minute waits).
+        row(
+            Post,
+            "/api/v1/auth/codes",
+            "/api/v1/auth/codes",
+            Some(json!({"phone": "13812348810", "purpose": "login"})),
+            [202, 429, 429, 429],
+        ),
+        row(
+            Post,
+            "/api/v1/auth/password-reset",
+            "/api/v1/auth/password-reset",
+            Some(json!({"phone": "13812348811", "code": "123456", "new_password": "a-new-steppe-pass-7"})),
+            [422, 422, 422, 422],
+        ),
+        row(
+            Post,
+            "/api/v1/me/phone-verification",
+            "/api/v1/me/phone-verification",
+            Some(json!({"code": "123456"})),
+            [401, 422, 422, 422],
+        ),
+        row(Get, "/api/v1/admin/claimed-accounts", "/api/v1/admin/claimed-accounts", None, [401, 403, 403, 200]),
         row(Get, "/api/v1/me", "/api/v1/me", None, [401, 200, 200, 200]),
         row(Get, "/api/v1/regions", "/api/v1/regions", None, [200, 200, 200, 200]),
         row(

@@ -23,7 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plausibility", &[]),
     // The domain, lowest first.
     ("sms", &["clock", "db", "digest"]),
-    ("accounts", &["clock", "db", "digest", "problems", "store"]),
+    ("accounts", &["clock", "db", "digest", "problems", "sms", "store"]),
     ("bank", &["clock", "db", "digest", "problems"]),
     ("scores", &["accounts", "clock", "db", "plausibility", "store"]),
     ("prize", &["accounts", "clock", "db", "digest", "scores"]),

@@ -14,6 +14,7 @@ mod role;
 mod staff;
 mod token;
 mod token_cache;
+mod verified;
 
 use chrono::Utc;
 use sea_orm::{
@@ -30,6 +31,7 @@ pub use self::register::NewResident;
 pub use self::role::Role;
 pub use self::staff::AccountView;
 pub use self::token::Token;
+pub use self::verified::ClaimedAccount;
 use crate::db::entity::{auth_token, user};
 use crate::store::LiveStore;
 
@@ -43,6 +45,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// This sign-in may only change the password (the bootstrap admin, or after a staff reset).
     pub must_change_password: bool,
+    /// The number was proved with an SMS code.
+    pub phone_verified: bool,
 }
 
 impl CurrentUser {
@@ -59,6 +63,8 @@ pub struct UserView {
     pub phone_masked: String,
     pub region: RegionRef,
     pub role: Role,
+    /// The number was proved with an SMS code (prizes may ask for it).
+    pub phone_verified: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -90,6 +96,14 @@ pub enum AccountError {
     NoSuchUser,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    /// A right code, but no account that may sign in has this number.
+    #[error("no account for this number")]
+    NoAccountForCode,
+    /// Registration needs a code (`require_verified_phone`).
+    #[error("a code is required")]
+    CodeRequired,
+    #[error(transparent)]
+    Sms(#[from] crate::sms::SmsError),
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -117,6 +131,15 @@ pub struct Accounts {
     signed_in: std::sync::Arc<token_cache::TokenCache>,
     /// One password check at a time per phone (`login::PhoneLanes`).
     lanes: std::sync::Arc<login::PhoneLanes>,
+    verification: Verification,
+}
+
+/// How phones are verified: the SMS codes, and whether registration needs one (setting
+/// `require_verified_phone`).
+#[derive(Clone)]
+pub struct Verification {
+    pub codes: crate::sms::Codes,
+    pub required: bool,
 }
 
 impl Accounts {
@@ -127,8 +150,19 @@ impl Accounts {
         regions: Regions,
         limits: LoginLimits,
         token_ttl: chrono::Duration,
+        verification: Verification,
     ) -> Self {
-        Self { db, hasher, live, regions, limits, token_ttl, signed_in: Default::default(), lanes: Default::default() }
+        Self {
+            db,
+            hasher,
+            live,
+            regions,
+            limits,
+            token_ttl,
+            signed_in: Default::default(),
+            lanes: Default::default(),
+            verification,
+        }
     }
 
     pub fn regions(&self) -> &Regions {
@@ -142,6 +176,7 @@ impl Accounts {
             phone_masked: mask_phone(&user.phone),
             region: self.regions.reference(&user.region_code),
             role: user.role,
+            phone_verified: user.phone_verified,
         }
     }
 
@@ -239,6 +274,7 @@ fn current(user: user::Model) -> CurrentUser {
         region_code: user.region_code,
         role: Role::from_stored(&user.role),
         must_change_password: user.must_change_password,
+        phone_verified: user.phone_verified_at.is_some(),
     }
 }
 

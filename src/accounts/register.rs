@@ -1,11 +1,13 @@
 //! Registration: a resident's phone, nickname, password and village, and their consent to the
-//! privacy notice; one account per phone.
+//! privacy notice; one account per phone. With an SMS code the account is verified, and the code
+//! may claim the number from an account that registered it without one (`verified`).
 
 use std::net::IpAddr;
 
 use super::DisplayName;
 use super::privacy::Consent;
 use super::{AccountError, Accounts, Password, Phone, Role, SignedIn, insert_user, throttle_key};
+use crate::sms::{OneTimeCode, Purpose};
 use crate::store::Counters;
 
 /// Everything a registration needs, already parsed.
@@ -16,6 +18,8 @@ pub struct NewResident {
     pub display_name: DisplayName,
     pub region_code: String,
     pub consent: Consent,
+    /// An SMS code for `register` sent to `phone`: the account is verified.
+    pub code: Option<OneTimeCode>,
 }
 
 impl Accounts {
@@ -32,8 +36,14 @@ impl Accounts {
             }
         }
         let region = self.regions.village_for_registration(&new.region_code).ok_or(AccountError::UnknownRegion)?;
-        if self.find_by_phone(&new.phone).await?.is_some() {
-            return Err(AccountError::PhoneTaken);
+        match &new.code {
+            Some(code) => {
+                self.check_code(&new.phone, Purpose::Register, code).await?;
+                self.claim_number(&new.phone).await?;
+            }
+            None if self.verification.required => return Err(AccountError::CodeRequired),
+            None if self.find_by_phone(&new.phone).await?.is_some() => return Err(AccountError::PhoneTaken),
+            None => {}
         }
         let hash = self.hasher.hash(&new.password).await?;
         let user = insert_user(
@@ -46,6 +56,7 @@ impl Accounts {
             Some(&new.consent),
         )
         .await?;
+        let user = if new.code.is_some() { self.mark_verified(user).await? } else { user };
         self.sign_in(user).await
     }
 }

@@ -10,6 +10,7 @@ use super::guards::{ClientAddress, JsonBody, PresentedToken, TOKEN_COOKIE, User}
 use crate::accounts::{Accounts, Consent, DisplayName, NewResident, Password, Phone, RegionNode, SignedIn, UserView};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldProblem};
+use crate::sms::OneTimeCode;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![register, login, logout, me, regions, change_password]
@@ -35,6 +36,11 @@ struct RegisterRequest {
     /// 422 `consent_required`.
     #[serde(default)]
     consent: bool,
+    /// The 6-digit SMS code requested with `POST /api/v1/auth/codes {purpose: "register"}`: the
+    /// account is verified (and claims the number from an unverified account that holds it).
+    #[serde(default)]
+    #[schema(example = "123456", nullable = false)]
+    code: Option<String>,
 }
 
 impl TryFrom<RegisterRequest> for NewResident {
@@ -56,9 +62,15 @@ impl TryFrom<RegisterRequest> for NewResident {
             .map_err(|e| note("invalid_display_name", "display_name", e.to_string()))
             .ok();
         let consent = Consent::given(body.consent).map_err(|e| note("consent_required", "consent", e.to_string())).ok();
-        match (phone, password, display_name, consent) {
-            (Some(phone), Some(password), Some(display_name), Some(consent)) => {
-                Ok(NewResident { phone, password, display_name, region_code: body.region_code, consent })
+        let code = match body.code.as_deref().filter(|c| !c.trim().is_empty()) {
+            None => Some(None),
+            Some(raw) => {
+                OneTimeCode::parse(raw).map(Some).map_err(|e| note("invalid_code", "code", e.to_string())).ok()
+            }
+        };
+        match (phone, password, display_name, consent, code) {
+            (Some(phone), Some(password), Some(display_name), Some(consent), Some(code)) => {
+                Ok(NewResident { phone, password, display_name, region_code: body.region_code, consent, code })
             }
             _ => {
                 let code = problems.first().map_or("invalid_body", |(code, _)| code);
@@ -80,8 +92,14 @@ struct LoginRequest {
     /// As for register.
     #[schema(example = "13912345678", pattern = r"^1[3-9][0-9]{9}$")]
     phone: String,
-    #[schema(example = "a-good-password", max_length = 128)]
-    password: String,
+    /// The password, or else:
+    #[serde(default)]
+    #[schema(example = "a-good-password", max_length = 128, nullable = false)]
+    password: Option<String>,
+    /// the 6-digit SMS code requested with `POST /api/v1/auth/codes {purpose: "login"}`.
+    #[serde(default)]
+    #[schema(example = "123456", nullable = false)]
+    code: Option<String>,
 }
 
 pub fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn, settings: &Settings) {
@@ -104,9 +122,9 @@ pub fn set_token_cookie(cookies: &CookieJar<'_>, signed_in: &SignedIn, settings:
         (status = 201, description = "registered and signed in", body = SignedIn,
             headers(("Set-Cookie" = String, description = "`pufa_token`, HttpOnly, SameSite=Strict"))),
         (status = 400, description = "`malformed_json`", body = ErrorBody),
-        (status = 409, description = "`phone_taken`", body = ErrorBody),
+        (status = 409, description = "`phone_taken`: registered (with a code: registered and verified)", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 422, description = "`invalid_phone`, `weak_password`, `invalid_display_name`, `consent_required`, `unknown_region` or `invalid_body`, with `fields`", body = ErrorBody),
+        (status = 422, description = "`invalid_phone`, `weak_password`, `invalid_display_name`, `consent_required`, `unknown_region`, `invalid_code`, `code_expired`, `code_required` or `invalid_body`, with `fields`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`: too many accounts from this address this hour", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds"))),
         (status = 503, description = "`unavailable`: too many sign-ins at once, or the database is unreachable", body = ErrorBody,
@@ -127,7 +145,8 @@ async fn register(
     Ok((Status::Created, Json(signed_in)))
 }
 
-/// Signs in with phone and password (the token also comes as an HttpOnly cookie).
+/// Signs in with phone and password, or phone and SMS code (the token also comes as an HttpOnly
+/// cookie); a code verifies the number.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -137,9 +156,9 @@ async fn register(
         (status = 200, description = "signed in", body = SignedIn,
             headers(("Set-Cookie" = String, description = "`pufa_token`, HttpOnly, SameSite=Strict"))),
         (status = 400, description = "`malformed_json`", body = ErrorBody),
-        (status = 401, description = "`invalid_credentials`: a wrong password, or a disabled account (the same answer)", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: a wrong password, or a disabled account (the same answer); with a right code, no account that may sign in", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 422, description = "`invalid_phone` or `invalid_body`, with `fields`", body = ErrorBody),
+        (status = 422, description = "`invalid_phone`, `invalid_code` (with the tries left), `code_expired` or `invalid_body`, with `fields`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`: too many wrong passwords for this phone or address", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds"))),
         (status = 503, description = "`unavailable`: too many sign-ins at once, or the database is unreachable", body = ErrorBody,
@@ -154,9 +173,17 @@ async fn login(
     settings: &State<Settings>,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Json<SignedIn>> {
-    let LoginRequest { phone, password } = body.0;
+    let LoginRequest { phone, password, code } = body.0;
     let phone = Phone::parse(&phone).map_err(|e| ApiError::invalid_field("invalid_phone", "phone", e.to_string()))?;
-    let signed_in = accounts.login(&phone, &Password::for_login(password), address.0).await?;
+    let signed_in = match (password, code) {
+        (Some(password), None) => accounts.login(&phone, &Password::for_login(password), address.0).await?,
+        (None, Some(code)) => {
+            let code = OneTimeCode::parse(&code)
+                .map_err(|e| ApiError::invalid_field("invalid_code", "code", e.to_string()))?;
+            accounts.login_with_code(&phone, &code).await?
+        }
+        _ => return Err(ApiError::invalid_field("invalid_body", "password", "请填写密码，或者短信验证码（二选一）")),
+    };
     set_token_cookie(cookies, &signed_in, settings);
     Ok(Json(signed_in))
 }

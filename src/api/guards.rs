@@ -209,6 +209,29 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+impl From<crate::sms::SmsError> for ApiError {
+    fn from(err: crate::sms::SmsError) -> Self {
+        use crate::sms::SmsError;
+        match err {
+            SmsError::TooManyRequests { retry_after_secs } => ApiError::TooManyAttempts { retry_after_secs },
+            SmsError::Unavailable(e) => {
+                tracing::warn!(error = %e, "the SMS provider failed");
+                ApiError::SmsUnavailable
+            }
+            SmsError::WrongCode { tries_left: 0 } => {
+                ApiError::invalid_field("invalid_code", "code", "验证码错了5次，已经失效，请重新获取")
+            }
+            SmsError::WrongCode { tries_left } => {
+                ApiError::invalid_field("invalid_code", "code", format!("验证码不对，还可以再试{tries_left}次"))
+            }
+            SmsError::NoValidCode => {
+                ApiError::invalid_field("code_expired", "code", "验证码已过期或已失效，请重新获取")
+            }
+            SmsError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
@@ -227,6 +250,9 @@ impl From<AccountError> for ApiError {
             AccountError::WrongCurrentPassword => {
                 ApiError::invalid_field("wrong_password", "current_password", "现在的密码不对")
             }
+            AccountError::NoAccountForCode => ApiError::InvalidCredentials("这个手机号还没有注册，或账号已停用"),
+            AccountError::CodeRequired => ApiError::invalid_field("code_required", "code", "请先获取并填写短信验证码"),
+            AccountError::Sms(e) => e.into(),
             AccountError::Db(e) => ApiError::from(e),
             AccountError::Hash(HashError::Busy) => ApiError::Unavailable("登录的人太多，请稍后再试"),
             AccountError::Hash(e) => ApiError::internal("password hashing", &e),

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod banks;
+pub mod codes;
 pub mod compression;
 pub mod guards;
 pub mod headers;

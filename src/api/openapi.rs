@@ -10,7 +10,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, banks, lesson_admin, lessons, privacy, quiz, scores, system};
+use super::{accounts, admin, banks, codes, lesson_admin, lessons, privacy, quiz, scores, system};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![openapi_json]
@@ -74,6 +74,10 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::disable_user,
         admin::enable_user,
         admin::promote_user,
+        codes::request_code,
+        codes::reset_password,
+        codes::verify_phone,
+        codes::claimed_accounts,
         privacy::privacy_notice,
         privacy::export_my_data,
         privacy::erase_me,

@@ -51,6 +51,7 @@ struct RawSettings {
     sms_timeout_secs: u64,
     sms_codes_per_phone_per_day: u32,
     sms_codes_per_address_per_hour: u32,
+    require_verified_phone: bool,
 }
 
 /// Settings after validation: every field is usable as it is.
@@ -87,6 +88,9 @@ pub struct Settings {
     pub organiser_contact: String,
     /// The SMS provider, its settings and the code limits (secrets redacted in Debug).
     pub sms: SmsSettings,
+    /// Registration needs an SMS code (else a password-only registration makes an unverified
+    /// account).
+    pub require_verified_phone: bool,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -137,6 +141,7 @@ sms_endpoint = ""
 sms_timeout_secs = 5
 sms_codes_per_phone_per_day = 10
 sms_codes_per_address_per_hour = 30
+require_verified_phone = false
 "#;
 
 /// The configuration pufa reads: Rocket's own (Rocket.toml, `ROCKET_*`) plus `PUFA_*`.
@@ -281,6 +286,7 @@ impl RawSettings {
             organiser_name: self.organiser_name.trim().to_owned(),
             organiser_contact: self.organiser_contact.trim().to_owned(),
             sms,
+            require_verified_phone: self.require_verified_phone,
         })
     }
 }

@@ -35,7 +35,7 @@ impl Person {
             display_name: row.display_name,
             phone: row.phone,
             disabled: row.disabled,
-            verified: false,
+            verified: row.phone_verified_at.is_some(),
         }
     }
 }
@@ -220,11 +220,28 @@ pub fn eligible_list(
 pub struct PrizeNote {
     pub eligible: bool,
     pub note: String,
+    /// The prize is for verified phones and this resident's is not: the app offers verification.
+    pub verify_phone: bool,
 }
 
 impl PrizeNote {
-    /// For an attempt that scored `score` with the resident now at `rank` on the board.
-    pub fn for_result(prize: &Prize, score: i64, rank: Option<u64>) -> Self {
+    /// For an attempt that scored `score` with the resident now at `rank` on the board, whose
+    /// phone is `verified` or not.
+    pub fn for_result(prize: &Prize, score: i64, rank: Option<u64>, verified: bool) -> Self {
+        let mut note = Self::by_score(prize, score, rank);
+        if prize.verified_only && !verified {
+            note.eligible = false;
+            note.verify_phone = true;
+            note.note = format!(
+                "{}不过，奖品只发给验证过手机号的居民：用短信验证码验证您的手机号，这次成绩就能参加评奖。",
+                note.note
+            );
+        }
+        note
+    }
+
+    fn by_score(prize: &Prize, score: i64, rank: Option<u64>) -> Self {
+        let note = |eligible, note: String| Self { eligible, note, verify_phone: false };
         match prize.mode {
             PrizeMode::Lottery => {
                 let min = i64::from(prize.min_score.unwrap_or(0));
@@ -234,33 +251,20 @@ impl PrizeNote {
                     } else {
                         "活动结束后统一抽取幸运奖"
                     };
-                    Self {
-                        eligible: true,
-                        note: format!("本次{score}分，达到{min}分，可以参加抽奖（{how}，共{}名）。", prize.winners),
-                    }
+                    note(true, format!("本次{score}分，达到{min}分，可以参加抽奖（{how}，共{}名）。", prize.winners))
                 } else {
-                    Self {
-                        eligible: false,
-                        note: format!("抽奖要求{min}分以上，本次{score}分，还差{}分。可以再答一次。", min - score),
-                    }
+                    note(false, format!("抽奖要求{min}分以上，本次{score}分，还差{}分。可以再答一次。", min - score))
                 }
             }
             PrizeMode::Top => match rank {
-                Some(rank) if rank <= u64::from(prize.winners) => Self {
-                    eligible: true,
-                    note: format!(
-                        "排名前{}名获奖。您现在第{rank}名，在获奖名次内，活动结束时的排名为准。",
-                        prize.winners
-                    ),
-                },
-                Some(rank) => Self {
-                    eligible: false,
-                    note: format!("排名前{}名获奖。您现在第{rank}名，还没进入获奖名次。", prize.winners),
-                },
-                None => Self {
-                    eligible: false,
-                    note: format!("排名前{}名获奖。交卷后按最好成绩排名。", prize.winners),
-                },
+                Some(rank) if rank <= u64::from(prize.winners) => note(
+                    true,
+                    format!("排名前{}名获奖。您现在第{rank}名，在获奖名次内，活动结束时的排名为准。", prize.winners),
+                ),
+                Some(rank) => {
+                    note(false, format!("排名前{}名获奖。您现在第{rank}名，还没进入获奖名次。", prize.winners))
+                }
+                None => note(false, format!("排名前{}名获奖。交卷后按最好成绩排名。", prize.winners)),
             },
         }
     }
@@ -310,11 +314,17 @@ mod tests {
     fn a_result_says_whether_it_enters_the_prize_and_why_not() {
         let lottery =
             Prize { mode: PrizeMode::Lottery, winners: 20, min_score: Some(100), per_day: None, verified_only: false };
-        assert!(PrizeNote::for_result(&lottery, 100, Some(3)).eligible);
-        let short = PrizeNote::for_result(&lottery, 85, Some(3));
+        assert!(PrizeNote::for_result(&lottery, 100, Some(3), true).eligible);
+        let unverified = PrizeNote::for_result(&lottery, 100, Some(3), false);
+        assert!(
+            !unverified.eligible && unverified.verify_phone && unverified.note.contains("验证"),
+            "{}",
+            unverified.note
+        );
+        let short = PrizeNote::for_result(&lottery, 85, Some(3), true);
         assert!(!short.eligible && short.note.contains("还差15分"), "{}", short.note);
         let top = Prize { mode: PrizeMode::Top, winners: 10, min_score: None, per_day: None, verified_only: false };
-        assert!(PrizeNote::for_result(&top, 60, Some(10)).eligible);
-        assert!(!PrizeNote::for_result(&top, 60, Some(11)).eligible);
+        assert!(PrizeNote::for_result(&top, 60, Some(10), false).eligible);
+        assert!(!PrizeNote::for_result(&top, 60, Some(11), false).eligible);
     }
 }

@@ -38,9 +38,14 @@ pub struct Prize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 10000)]
     pub per_day: Option<u32>,
-    /// Only residents whose phone was verified by an SMS code may win.
-    #[serde(default)]
+    /// Only residents whose phone was verified by an SMS code may win (the default: one entry per
+    /// real phone is what makes a lottery fair).
+    #[serde(default = "verified_only_by_default")]
     pub verified_only: bool,
+}
+
+fn verified_only_by_default() -> bool {
+    true
 }
 
 /// What a draw needs to know of its campaign.

@@ -238,6 +238,31 @@ impl TestApp {
     pub async fn login(&self, phone: &str, password: &str) -> Reply {
         self.post("/api/v1/auth/login", json!({"phone": phone, "password": password}), None).await
     }
+
+    /// The last SMS code the `log` provider "sent" to `phone`.
+    pub fn sms_code(&self, phone: &str) -> String {
+        let codes = self.state::<pufa::sms::Codes>();
+        let pufa::sms::Provider::Log(log) = codes.provider() else { panic!("tests send with the log provider") };
+        let to = pufa::sms::MobileNumber::parse(phone).expect("a mobile number");
+        log.last_code_to(&to).expect("a code was sent").as_str().to_owned()
+    }
+
+    /// Asks for a code for `purpose` and returns it as the resident reads it from the SMS.
+    pub async fn request_sms_code(&self, phone: &str, purpose: &str) -> String {
+        let sent = self.post("/api/v1/auth/codes", json!({"phone": phone, "purpose": purpose}), None).await;
+        assert_eq!(sent.status, Status::Accepted, "code for {phone}: {}", sent.body);
+        self.sms_code(phone)
+    }
+
+    /// Registers a resident whose phone is verified by an SMS code and returns the token.
+    pub async fn register_verified(&self, phone: &str, password: &str) -> String {
+        let code = self.request_sms_code(phone, "register").await;
+        let body = json!({"phone": phone, "password": password, "display_name": "牧民", "region_code": VILLAGE,
+            "consent": true, "code": code});
+        let reply = self.post("/api/v1/auth/register", body, None).await;
+        assert_eq!(reply.status, Status::Created, "register {phone}: {}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
 }
 
 /// A real village from regions.toml.

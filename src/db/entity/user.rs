@@ -24,6 +24,12 @@ pub struct Model {
     pub erased_at: Option<DateTimeUtc>,
     /// Set for the bootstrap admin and after a staff reset: the next sign-in may only change it.
     pub must_change_password: bool,
+    /// When the resident proved with an SMS code that the number is theirs (last time).
+    pub phone_verified_at: Option<DateTimeUtc>,
+    /// Set when the number's true owner claimed it with a code: the number this account held (its
+    /// `phone` then becomes `claimed:{id}`, and the account is disabled), for staff to look at.
+    pub claimed_phone: Option<String>,
+    pub claimed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

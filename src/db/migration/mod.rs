@@ -12,6 +12,7 @@ mod m20261202_000002_create_sms_codes;
 mod m20261202_100001_privacy;
 mod m20261202_100002_integrity;
 mod m20261202_100003_eligible_contacts;
+mod m20261202_100004_verified_phones;
 mod m20261202_200001_create_lessons;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_create_sms_codes::Migration),
             Box::new(m20261201_000001_add_bank_visibility_and_sources::Migration),
             Box::new(m20261202_100003_eligible_contacts::Migration),
+            Box::new(m20261202_100004_verified_phones::Migration),
             Box::new(m20261202_200001_create_lessons::Migration),
         ]
     }

@@ -2,14 +2,14 @@
 //! explanation and basis only once they may be shown (after each answer, or at the end).
 
 use chrono::{DateTime, Utc};
-use sea_orm::DbErr;
+use sea_orm::{DbErr, EntityTrait};
 use serde::Serialize;
 
 use super::super::campaign::{Campaign, Reveal};
 use super::super::grading::Permutation;
 use super::super::{Questions, Quiz, QuizError};
 use crate::bank::{IndexedQuestion, QuestionKind, letter};
-use crate::db::entity::{quiz_session, session_question};
+use crate::db::entity::{quiz_session, session_question, user};
 use crate::lessons::LessonLink;
 use crate::plausibility;
 use crate::prize::eligibility::PrizeNote;
@@ -234,8 +234,14 @@ impl Quiz {
         let flagged = (plausibility::implausible(session.quick_answers) && session.flag_cleared_at.is_none())
             .then(|| plausibility::reason(session.quick_answers, campaign.min_ms_per_answer));
         let prize = match &flagged {
-            Some(reason) => PrizeNote { eligible: false, note: reason.clone() },
-            None => PrizeNote::for_result(&campaign.prize, i64::from(session.score), rank),
+            Some(reason) => PrizeNote { eligible: false, note: reason.clone(), verify_phone: false },
+            None => {
+                let verified = user::Entity::find_by_id(session.user_id)
+                    .one(&self.db)
+                    .await?
+                    .is_some_and(|u| u.phone_verified_at.is_some());
+                PrizeNote::for_result(&campaign.prize, i64::from(session.score), rank, verified)
+            }
         };
         Ok(SessionResult {
             score: session.score,
