@@ -1,14 +1,14 @@
 // Service worker: the resident app works offline. One version constant names the cache; a new
 // version replaces the old cache whole. API answers are never cached here (campaign answer keys
 // must never sit in a cache), nor are staff pages. The offline practice pack lives in localStorage.
-const VERSION = 'pufa-app-v6';
+const VERSION = 'pufa-app-v7';
 const APP = [
   '/', '/offline.html', '/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png',
   '/css/base.css', '/css/app.css',
   '/lib/dom.js', '/lib/api.js', '/lib/auth.js', '/lib/router.js', '/lib/messages.js',
-  '/app/main.js', '/app/parts/offline.js', '/app/parts/question.js', '/app/parts/running.js', '/app/parts/settings.js',
+  '/app/main.js', '/app/parts/code.js', '/app/parts/offline.js', '/app/parts/question.js', '/app/parts/running.js', '/app/parts/settings.js',
   '/app/parts/speech.js', '/app/parts/time.js',
-  '/app/views/home.js', '/app/views/login.js', '/app/views/register.js', '/app/views/me.js',
+  '/app/views/home.js', '/app/views/login.js', '/app/views/register.js', '/app/views/reset.js', '/app/views/me.js',
   '/app/views/campaign.js', '/app/views/quiz.js', '/app/views/result.js', '/app/views/board.js',
   '/app/views/practice.js', '/app/views/daily.js', '/app/views/mistakes.js', '/app/views/privacy.js',
 ];

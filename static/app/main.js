@@ -15,6 +15,7 @@ const screens = [
   [/^#\/?$/, () => import('./views/home.js')],
   [/^#\/login$/, () => import('./views/login.js')],
   [/^#\/register$/, () => import('./views/register.js')],
+  [/^#\/reset$/, () => import('./views/reset.js')],
   [/^#\/me$/, () => import('./views/me.js')],
   [/^#\/c\/([^/]+)$/, () => import('./views/campaign.js')],
   [/^#\/s\/([0-9a-f]{32})$/, () => import('./views/quiz.js')],
@@ -36,7 +37,7 @@ const app = router(root, screens, {
   onError: (ctx, e) => show(ctx.root, box('error', e?.code === 'offline'
     ? '网络不通。可以去“练习”用离线练习包。' : messageOf(e))),
 });
-whenSignedOut(() => { if (!/^#\/(login|register)/.test(location.hash)) location.hash = '#/login'; });
+whenSignedOut(() => { if (!/^#\/(login|register|reset)/.test(location.hash)) location.hash = '#/login'; });
 
 document.getElementById('large').addEventListener('click', () => { settings.large = !settings.large; apply(); });
 apply();

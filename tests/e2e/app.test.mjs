@@ -24,6 +24,18 @@ const shots = join(here, 'screenshots');
 mkdirSync(shots, { recursive: true });
 
 let server, browser, base;
+let serverLog = '';
+
+/** The last SMS code the server's log provider "sent" to `phone` (waits a moment for the log line). */
+async function smsCode(phone) {
+  const masked = `${phone.slice(0, 3)}****${phone.slice(7)}`;
+  for (let i = 0; i < 50; i++) {
+    const found = [...serverLog.matchAll(/phone=(\S+) code=(\d{6})/g)].filter(m => m[1] === masked).pop();
+    if (found) return found[2];
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`no SMS code for ${masked} in the server log`);
+}
 const ADMIN = { phone: '13300000000', password: 'admin-password-1' };
 const DEMO = '2023-civil-code-month';
 const SIZES = [{ width: 390, height: 844 }, { width: 360, height: 640 }];
@@ -51,11 +63,13 @@ before(async () => {
     PUFA_REGISTRATIONS_PER_ADDRESS_PER_HOUR: '1000',
     ROCKET_PORT: String(port),
     ROCKET_LOG_LEVEL: 'off',
-    PUFA_LOG: 'warn',
+    // The log SMS provider writes each code at INFO: the tests read it there, as a developer would.
+    PUFA_LOG: 'warn,pufa::sms=info',
   };
   const made = spawnSync(bin, ['admin', 'create', '--phone', ADMIN.phone, '--name', '司法局'], { env, input: `${ADMIN.password}\n` });
   assert.equal(made.status, 0, made.stderr.toString());
-  server = spawn(bin, [], { env, stdio: 'ignore' });
+  server = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  server.stdout.on('data', (chunk) => { serverLog += chunk.toString().replace(/\x1b\[[0-9;]*m/g, ''); });
   base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
@@ -425,6 +439,95 @@ test('practice works offline from the downloaded pack, every pack question in tu
   await context.close();
 });
 
+test('a resident registers with an SMS code, signs in by code, resets a forgotten password, and verifies a phone under 我的', async () => {
+  for (const size of SIZES) {
+    const p = await phonePage({ size });
+    const { page, context } = p;
+    const tag = `${size.width}x${size.height}`;
+    // Register with a code: the countdown shows, the account is verified.
+    const phone = nextPhone();
+    await page.goto(`${base}/#/register`);
+    await page.fill('#phone', phone);
+    await page.click('button.send-code');
+    await page.waitForSelector('button.send-code:has-text("秒后可重发")');
+    await page.fill('#code', await smsCode(phone));
+    await check(p, '30-register-with-code');
+    await page.fill('#display_name', '乌云');
+    await page.fill('#password', 'grassland-2026');
+    await page.fill('#password2', 'grassland-2026');
+    await page.selectOption('#township', '150824202000');
+    await page.selectOption('#village', '150824202201');
+    await page.check('#consent');
+    await page.click('button[type=submit]');
+    await page.waitForSelector(`a[href="#/c/${DEMO}"]`);
+    await page.goto(`${base}/#/me`);
+    await page.waitForSelector('.verified');
+    await check(p, '31-me-verified');
+    // Sign out, and back in by code (the first way offered).
+    await page.click('button:has-text("退出登录")');
+    await page.waitForSelector('button:has-text("验证码登录")[aria-pressed="true"]');
+    await page.fill('#phone', phone);
+    await page.waitForTimeout(100);
+    // The server allows a new code after a minute; the countdown says so and the resident waits.
+    const wait = await fetch(`${base}/api/v1/auth/codes`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, purpose: 'login' }) });
+    assert.equal(wait.status, 429);
+    await page.click('button.send-code');
+    await page.waitForSelector('.error');
+    await page.waitForSelector('button.send-code:has-text("秒后可重发")');
+    await check(p, '32-login-code-wait', { expectFailed: ['429 /api/v1/auth/codes'] });
+    await context.close();
+  }
+  // A minute later (the server's own limit, not the page's): sign in by code, then reset.
+  const p = await phonePage();
+  const { page, context } = p;
+  const phone = nextPhone();
+  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ phone, password: 'grassland-2026', display_name: '巴图', region_code: '150824202201', consent: true }) });
+  assert.equal(reg.status, 201);
+  await page.goto(`${base}/#/login`);
+  await page.fill('#phone', phone);
+  await page.click('button.send-code');
+  await page.fill('#code', await smsCode(phone));
+  await check(p, '33-login-by-code');
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`a[href="#/c/${DEMO}"]`);
+  // Under 我的 the account (registered with a password only) was verified by that sign-in.
+  await page.goto(`${base}/#/me`);
+  await page.waitForSelector('.verified');
+  await page.click('button:has-text("退出登录")');
+  await page.click('button:has-text("密码登录")');
+  await page.click('a[href="#/reset"]');
+  await page.waitForSelector('h1:has-text("找回密码")');
+  const phone2 = nextPhone();
+  const reg2 = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ phone: phone2, password: 'grassland-2026', display_name: '巴图', region_code: '150824202201', consent: true }) });
+  assert.equal(reg2.status, 201);
+  await page.fill('#phone', phone2);
+  await page.click('button.send-code');
+  await page.fill('#code', await smsCode(phone2));
+  await page.fill('#new_password', 'new-steppe-2027');
+  await page.fill('#new_password2', 'new-steppe-2027');
+  await check(p, '34-reset');
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`a[href="#/c/${DEMO}"]`);
+  const old = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: phone2, password: 'grassland-2026' }) });
+  assert.equal(old.status, 401, 'the old password no longer works');
+  await context.close();
+  // An account registered with a password only verifies its phone under 我的.
+  const q = await phonePage({ size: SIZES[1] });
+  const phone3 = await register(q, '其其格');
+  await q.page.goto(`${base}/#/me`);
+  await q.page.waitForSelector('h2:has-text("验证手机号")');
+  await q.page.fill('#verify-phone', phone3);
+  await q.page.click('button.send-code');
+  await q.page.fill('#code', await smsCode(phone3));
+  await check(q, '35-me-verify');
+  await q.page.click('button[type=submit]:text-is("验证")');
+  await q.page.waitForSelector('.verified');
+  await check(q, '36-me-after-verify');
+  await q.context.close();
+});
+
 test('an admin uploads a broken question file and sees every problem with its place', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
@@ -433,6 +536,7 @@ test('an admin uploads a broken question file and sees every problem with its pl
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
   page.on('response', (r) => { if (r.status() >= 400) failed.push(r.status()); });
   await page.goto(`${base}/#/login`);
+  await page.click('button:has-text("密码登录")');
   await page.fill('#phone', ADMIN.phone);
   await page.fill('#password', ADMIN.password);
   await page.click('button[type=submit]');

@@ -5,6 +5,7 @@ import { session } from '../../lib/auth.js';
 import { box, h, show } from '../../lib/dom.js';
 import { messageOf } from '../../lib/messages.js';
 import { apply, settings } from '../parts/settings.js';
+import { codeField } from '../parts/code.js';
 import { needLogin } from './login.js';
 
 function toggle(label, get, set) {
@@ -32,8 +33,10 @@ export async function render({ root }) {
   };
   show(root,
     h('section', { class: 'card' }, h('h1', {}, me.display_name),
-      h('p', {}, `手机：${me.phone_masked}`), h('p', {}, `所在：${me.region.name}`),
+      h('p', {}, `手机：${me.phone_masked}`, me.phone_verified ? h('span', { class: 'verified' }, ' ✔ 已验证') : null),
+      h('p', {}, `所在：${me.region.name}`),
       me.role !== 'resident' ? h('p', {}, h('a', { class: 'button secondary', href: '/admin/' }, '管理后台')) : null),
+    me.phone_verified ? null : verifyCard(me, async () => { await render({ root }); scrollTo(0, 0); }),
     h('section', { class: 'card' }, h('h2', {}, '设置'),
       toggle('大字', () => settings.large, (on) => { settings.large = on; apply(); }),
       toggle('自动朗读题目和解析', () => settings.speak, (on) => { settings.speak = on; })),
@@ -48,4 +51,31 @@ export async function render({ root }) {
       session.forget();
       location.hash = '#/login';
     } }, '退出登录'));
+}
+
+/** 验证手机号: the resident types their own number (the page knows it only masked), gets a code and
+ * enters it; the server checks the code against the account's number. */
+function verifyCard(me, done) {
+  const status = h('div', { role: 'status', class: 'status' });
+  const number = h('input', { id: 'verify-phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', maxlength: 13,
+    placeholder: me.phone_masked });
+  const own = () => {
+    const digits = number.value.replace(/[\s-]/g, '');
+    return digits.slice(0, 3) === me.phone_masked.slice(0, 3) && digits.slice(-4) === me.phone_masked.slice(-4) ? digits : '';
+  };
+  const code = codeField({ purpose: 'login', phone: own, status });
+  const submit = h('button', { type: 'submit', class: 'wide' }, '验证');
+  return h('form', { class: 'card', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    if (!/^\d{6}$/.test(code.value())) { status.replaceChildren(box('error', '请填写短信里的6位验证码。')); return; }
+    submit.disabled = true;
+    try {
+      await api('POST', '/me/phone-verification', { code: code.value() });
+      done();
+    } catch (x) { status.replaceChildren(box('error', messageOf(x))); submit.disabled = false; }
+  } },
+  h('h2', {}, '验证手机号'),
+  h('p', {}, '奖品只发给验证过手机号的居民。输入本账号的手机号，获取验证码并填写，就完成了验证。'),
+  h('label', { for: 'verify-phone' }, `本账号的手机号（${me.phone_masked}）`), number,
+  ...code.nodes, status, submit);
 }

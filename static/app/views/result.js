@@ -52,6 +52,7 @@ export function showResult(root, r, session) {
       h('p', {}, `答对${r.correct}/${r.total}题，用时${fmtDuration(r.duration_ms)}`),
       r.rank ? h('p', {}, `排行榜第${r.rank}名（按最好成绩排名）`) : null,
       r.prize ? box(r.prize.eligible ? 'ok' : 'notice', r.prize.note) : null,
+      r.prize?.verify_phone ? h('a', { class: 'button wide', href: '#/me' }, '去验证手机号') : null,
       err,
       slug && r.attempts_left > 0 ? h('button', { class: 'wide', type: 'button', onclick: again }, `再答一次（今天还可答${r.attempts_left}次）`) : null,
       slug && r.attempts_left === 0 ? h('p', { class: 'muted' }, '今天的答题次数用完了，明天再来。') : null,
