@@ -1,10 +1,14 @@
-//! A mainland China mobile number, parsed once at the edge; shown masked everywhere public.
+//! A mainland China mobile number, parsed once at the edge; shown masked everywhere public. The
+//! number itself is the SMS module's `MobileNumber` (the module below accounts that sends codes to
+//! it); this type adds what people type around it.
 
 use std::fmt;
 
+use crate::sms::MobileNumber;
+
 /// 11 digits, `1[3-9]xxxxxxxxx`. The only way to build one is `Phone::parse`.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Phone(String);
+pub struct Phone(MobileNumber);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("手机号应为11位中国大陆手机号码")]
@@ -16,12 +20,7 @@ impl Phone {
         let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
         let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits);
         let digits = if digits.len() == 13 { digits.strip_prefix("86").unwrap_or(digits) } else { digits };
-        let bytes = digits.as_bytes();
-        let valid = bytes.len() == 11
-            && bytes[0] == b'1'
-            && (b'3'..=b'9').contains(&bytes[1])
-            && bytes.iter().all(u8::is_ascii_digit);
-        if valid { Ok(Self(digits.to_owned())) } else { Err(InvalidPhone) }
+        MobileNumber::parse(digits).map(Self).map_err(|_| InvalidPhone)
     }
 
     /// A number for the first admin when the operator named none: `199` and eight random digits.
@@ -29,16 +28,26 @@ impl Phone {
     pub fn random_for_bootstrap() -> Self {
         use rand::RngExt;
         let mut rng = rand::rng();
-        Self(format!("199{:08}", rng.random_range(0..100_000_000u32)))
+        loop {
+            // Always a mobile number; the loop only satisfies the type.
+            if let Ok(number) = MobileNumber::parse(&format!("199{:08}", rng.random_range(0..100_000_000u32))) {
+                return Self(number);
+            }
+        }
     }
 
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The number as the SMS module sends to it.
+    pub fn mobile(&self) -> &MobileNumber {
         &self.0
     }
 
     /// `138****5678`: what any public view shows.
     pub fn masked(&self) -> String {
-        mask(&self.0)
+        self.0.masked()
     }
 }
 
@@ -65,7 +74,7 @@ mod tests {
     #[test]
     fn accepts_mainland_mobiles_as_people_type_them() {
         for raw in ["13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678", "8613812345678"] {
-            assert_eq!(Phone::parse(raw).map(|p| p.0), Ok("13812345678".to_owned()), "{raw}");
+            assert_eq!(Phone::parse(raw).map(|p| p.as_str().to_owned()), Ok("13812345678".to_owned()), "{raw}");
         }
     }
 

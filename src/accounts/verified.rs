@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{AccountError, Accounts, CurrentUser, Password, Phone, SignedIn};
 use crate::db::entity::{auth_token, user};
-use crate::sms::{CodeSent, MobileNumber, OneTimeCode, Purpose};
+use crate::sms::{CodeSent, OneTimeCode, Purpose};
 
 /// An account whose number its true owner claimed, as staff see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -27,11 +27,6 @@ pub struct ClaimedAccount {
     pub claimed_at: chrono::DateTime<Utc>,
 }
 
-/// `accounts::Phone` always parses as the SMS module's number: both are the stored 11 digits.
-fn mobile(phone: &Phone) -> Result<MobileNumber, AccountError> {
-    MobileNumber::parse(phone.as_str()).map_err(|_| AccountError::InvalidCredentials)
-}
-
 impl Accounts {
     /// Sends a code for `purpose` to `phone`, whether or not it is registered.
     pub async fn request_code(
@@ -40,7 +35,7 @@ impl Accounts {
         purpose: Purpose,
         address: Option<IpAddr>,
     ) -> Result<CodeSent, AccountError> {
-        Ok(self.verification.codes.request(&mobile(phone)?, purpose, address).await?)
+        Ok(self.verification.codes.request(phone.mobile(), purpose, address).await?)
     }
 
     /// Checks `code` for `purpose` (it is used up if right).
@@ -50,7 +45,7 @@ impl Accounts {
         purpose: Purpose,
         code: &OneTimeCode,
     ) -> Result<(), AccountError> {
-        Ok(self.verification.codes.verify(&mobile(phone)?, purpose, code).await?)
+        Ok(self.verification.codes.verify(phone.mobile(), purpose, code).await?)
     }
 
     /// Signs in with a code instead of a password; the number is verified by it.

@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn a_result_says_whether_it_enters_the_prize_and_why_not() {
         let lottery =
-            Prize { mode: PrizeMode::Lottery, winners: 20, min_score: Some(100), per_day: None, verified_only: false };
+            Prize { mode: PrizeMode::Lottery, winners: 20, min_score: Some(100), per_day: None, verified_only: true };
         assert!(PrizeNote::for_result(&lottery, 100, Some(3), true).eligible);
         let unverified = PrizeNote::for_result(&lottery, 100, Some(3), false);
         assert!(

@@ -60,8 +60,8 @@ impl Purpose {
     }
 }
 
-/// A mainland mobile number in the form `accounts::Phone` keeps: 11 digits, `1[3-9]…`. The SMS
-/// module sits below accounts, so it has its own type; `accounts::Phone::as_str` always parses.
+/// A mainland mobile number: 11 digits, `1[3-9]…`. The SMS module sits below accounts, so the
+/// number is its type; `accounts::Phone` wraps it, adding what people type around it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MobileNumber(String);
 
