@@ -11,6 +11,7 @@ pub mod privacy;
 pub mod regions;
 mod register;
 mod role;
+mod scope;
 mod staff;
 mod token;
 mod token_cache;
@@ -28,7 +29,8 @@ pub use self::privacy::{Consent, ConsentRequired, PrivacyNotice};
 pub use self::regions::{RegionNode, RegionRef, Regions, RegionsError};
 pub use self::register::NewResident;
 pub use self::role::Role;
-pub use self::staff::AccountView;
+pub use self::scope::{InvalidAssignment, RoleAssignment, StaffScope};
+pub use self::staff::{AccountView, RoleChange, RoleHeld};
 pub use self::token::Token;
 use crate::db::entity::{auth_token, user};
 use crate::store::LiveStore;
@@ -41,6 +43,8 @@ pub struct CurrentUser {
     pub phone: String,
     pub region_code: String,
     pub role: Role,
+    /// The township (township staff) or village (village liaison) the role is scoped to.
+    pub scope_region: Option<String>,
     /// This sign-in may only change the password (the bootstrap admin, or after a staff reset).
     pub must_change_password: bool,
 }
@@ -48,6 +52,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// Which residents' figures this user may see (`None`: a resident, who sees no one's).
+    pub fn scope(&self) -> Option<StaffScope> {
+        StaffScope::of(self)
     }
 }
 
@@ -59,6 +68,10 @@ pub struct UserView {
     pub phone_masked: String,
     pub region: RegionRef,
     pub role: Role,
+    /// The township (`township_staff`) or village (`village_liaison`) whose figures this account
+    /// sees; null for residents and the bureau's admins.
+    #[schema(required = true)]
+    pub scope_region: Option<RegionRef>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -90,6 +103,9 @@ pub enum AccountError {
     NoSuchUser,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    /// The change would leave the bureau without an active admin.
+    #[error("this is the last active admin")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -117,6 +133,8 @@ pub struct Accounts {
     signed_in: std::sync::Arc<token_cache::TokenCache>,
     /// One password check at a time per phone (`login::PhoneLanes`).
     lanes: std::sync::Arc<login::PhoneLanes>,
+    /// Role changes and disables take turns, so two of them cannot both remove "the other" admin.
+    admin_changes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Accounts {
@@ -128,7 +146,17 @@ impl Accounts {
         limits: LoginLimits,
         token_ttl: chrono::Duration,
     ) -> Self {
-        Self { db, hasher, live, regions, limits, token_ttl, signed_in: Default::default(), lanes: Default::default() }
+        Self {
+            db,
+            hasher,
+            live,
+            regions,
+            limits,
+            token_ttl,
+            signed_in: Default::default(),
+            lanes: Default::default(),
+            admin_changes: Default::default(),
+        }
     }
 
     pub fn regions(&self) -> &Regions {
@@ -142,6 +170,7 @@ impl Accounts {
             phone_masked: mask_phone(&user.phone),
             region: self.regions.reference(&user.region_code),
             role: user.role,
+            scope_region: user.scope_region.as_deref().map(|code| self.regions.reference(code)),
         }
     }
 
@@ -238,6 +267,7 @@ fn current(user: user::Model) -> CurrentUser {
         phone: user.phone,
         region_code: user.region_code,
         role: Role::from_stored(&user.role),
+        scope_region: user.scope_region,
         must_change_password: user.must_change_password,
     }
 }

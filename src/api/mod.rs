@@ -14,3 +14,4 @@ pub mod quiz;
 pub mod scores;
 pub mod static_files;
 pub mod system;
+pub mod users;

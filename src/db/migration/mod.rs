@@ -13,6 +13,7 @@ mod m20261202_100001_privacy;
 mod m20261202_100002_integrity;
 mod m20261202_100003_eligible_contacts;
 mod m20261202_200001_create_lessons;
+mod m20261202_300001_staff_roles;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_add_bank_visibility_and_sources::Migration),
             Box::new(m20261202_100003_eligible_contacts::Migration),
             Box::new(m20261202_200001_create_lessons::Migration),
+            Box::new(m20261202_300001_staff_roles::Migration),
         ]
     }
 }
