@@ -66,6 +66,7 @@ pub fn rocket_with_clock(figment: Figment, clock: Arc<dyn Clock>) -> Rocket<Buil
         .mount("/api/v1", api::quiz::routes())
         .mount("/api/v1", api::scores::routes())
         .mount("/api/v1", api::admin::routes())
+        .mount("/api/v1", api::users::routes())
         .mount("/api/v1", api::privacy::routes())
         .mount("/api/v1", api::codes::routes())
         .mount("/api/v1", api::lessons::routes())

@@ -30,7 +30,12 @@ async fn a_resident_registers_signs_in_and_resets_with_codes(app: TestApp) {
     let phone = "13912340001";
     // The answer to a code request is the same for a registered and an unknown number.
     let unknown = app.post("/api/v1/auth/codes", json!({"phone": phone, "purpose": "login"}), None).await;
-    assert_eq!((unknown.status, unknown.body["resend_after_secs"].as_u64()), (Status::Accepted, Some(60)));
+    assert_eq!(
+        (unknown.status, unknown.body["resend_after_secs"].as_u64()),
+        (Status::Accepted, Some(60)),
+        "{}",
+        unknown.body
+    );
     app.clock.advance(chrono::Duration::seconds(61));
 
     let code = app.request_sms_code(phone, "register").await;

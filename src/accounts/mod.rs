@@ -11,6 +11,7 @@ pub mod privacy;
 pub mod regions;
 mod register;
 mod role;
+mod scope;
 mod staff;
 mod token;
 mod token_cache;
@@ -29,7 +30,8 @@ pub use self::privacy::{Consent, ConsentRequired, PrivacyNotice};
 pub use self::regions::{RegionNode, RegionRef, Regions, RegionsError};
 pub use self::register::NewResident;
 pub use self::role::Role;
-pub use self::staff::AccountView;
+pub use self::scope::{InvalidAssignment, RoleAssignment, StaffScope};
+pub use self::staff::{AccountView, RoleChange, RoleHeld};
 pub use self::token::Token;
 pub use self::verified::ClaimedAccount;
 use crate::db::entity::{auth_token, user};
@@ -43,6 +45,8 @@ pub struct CurrentUser {
     pub phone: String,
     pub region_code: String,
     pub role: Role,
+    /// The township (township staff) or village (village liaison) the role is scoped to.
+    pub scope_region: Option<String>,
     /// This sign-in may only change the password (the bootstrap admin, or after a staff reset).
     pub must_change_password: bool,
     /// The number was proved with an SMS code.
@@ -52,6 +56,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// Which residents' figures this user may see (`None`: a resident, who sees no one's).
+    pub fn scope(&self) -> Option<StaffScope> {
+        StaffScope::of(self)
     }
 }
 
@@ -65,6 +74,10 @@ pub struct UserView {
     pub role: Role,
     /// The number was proved with an SMS code (prizes may ask for it).
     pub phone_verified: bool,
+    /// The township (`township_staff`) or village (`village_liaison`) whose figures this account
+    /// sees; null for residents and the bureau's admins.
+    #[schema(required = true)]
+    pub scope_region: Option<RegionRef>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -104,6 +117,9 @@ pub enum AccountError {
     CodeRequired,
     #[error(transparent)]
     Sms(#[from] crate::sms::SmsError),
+    /// The change would leave the bureau without an active admin.
+    #[error("this is the last active admin")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -132,6 +148,8 @@ pub struct Accounts {
     /// One password check at a time per phone (`login::PhoneLanes`).
     lanes: std::sync::Arc<login::PhoneLanes>,
     verification: Verification,
+    /// Role changes and disables take turns, so two of them cannot both remove "the other" admin.
+    admin_changes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How phones are verified: the SMS codes, and whether registration needs one (setting
@@ -162,6 +180,7 @@ impl Accounts {
             signed_in: Default::default(),
             lanes: Default::default(),
             verification,
+            admin_changes: Default::default(),
         }
     }
 
@@ -177,6 +196,7 @@ impl Accounts {
             region: self.regions.reference(&user.region_code),
             role: user.role,
             phone_verified: user.phone_verified,
+            scope_region: user.scope_region.as_deref().map(|code| self.regions.reference(code)),
         }
     }
 
@@ -273,6 +293,7 @@ fn current(user: user::Model) -> CurrentUser {
         phone: user.phone,
         region_code: user.region_code,
         role: Role::from_stored(&user.role),
+        scope_region: user.scope_region,
         must_change_password: user.must_change_password,
         phone_verified: user.phone_verified_at.is_some(),
     }

@@ -12,7 +12,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 
 use self::audit::AuditLog;
-use crate::accounts::{AccountError, Accounts, Password};
+use crate::accounts::{AccountError, AccountView, Accounts, Password, RoleAssignment};
 use crate::bank::{BankError, Banks, ImportOptions, ImportReport, Upload, Visibility};
 use crate::lessons::{Lessons, LessonsError};
 use crate::quiz::{CampaignSpec, CampaignState, CampaignUse, CampaignView, Quiz, QuizError};
@@ -201,8 +201,26 @@ impl AdminOps {
     }
 
     pub async fn promote(&self, actor: i64, user_id: i64) -> Result<(), AdminError> {
-        self.accounts.promote(user_id).await?;
-        self.record(Some(actor), "account.promote", &user_id.to_string(), json!({})).await
+        let change = self.accounts.promote(user_id).await?;
+        if change.before != change.after {
+            self.record(Some(actor), "account.promote", &user_id.to_string(), json!(change)).await?;
+        }
+        Ok(())
+    }
+
+    /// Gives an account a role and its region, audited with before and after; the last active
+    /// admin cannot be demoted.
+    pub async fn set_role(
+        &self,
+        actor: i64,
+        user_id: i64,
+        assignment: &RoleAssignment,
+    ) -> Result<AccountView, AdminError> {
+        let change = self.accounts.set_role(user_id, assignment).await?;
+        if change.before != change.after {
+            self.record(Some(actor), "account.role", &user_id.to_string(), json!(change)).await?;
+        }
+        Ok(self.accounts.account(user_id).await?)
     }
 
     /// An admin created from the command line (no signed-in actor).

@@ -1,13 +1,11 @@
-//! Staff operations: statistics, exports, the prize draw, accounts and the audit log.
+//! Staff operations: statistics, exports, the prize draw and the audit log (accounts: `users.rs`).
 
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Header};
 use rocket::response::stream::ByteStream;
 use rocket::serde::json::Json;
 use rocket::{Responder, State, get, post, routes};
-use serde::Serialize;
 
 use super::guards::{Admin, OptionalJsonBody};
-use crate::accounts::AccountView;
 use crate::admin::audit::AuditEntry;
 use crate::admin::stats::CampaignStats;
 use crate::admin::{AdminError, AdminOps};
@@ -26,11 +24,6 @@ pub fn routes() -> Vec<rocket::Route> {
         flagged_attempts,
         clear_flag,
         audit_log,
-        list_users,
-        reset_password,
-        disable_user,
-        enable_user,
-        promote_user
     ]
 }
 
@@ -288,113 +281,4 @@ async fn audit_log(
     ops: &State<AdminOps>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     Ok(Json(ops.audit().list(offset.unwrap_or(0), limit.unwrap_or(100)).await.map_err(ApiError::from)?))
-}
-
-/// Accounts, newest first, by phone digits or name.
-#[utoipa::path(
-    get,
-    path = "/api/v1/admin/users",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(
-        ("q" = Option<String>, Query, description = "part of a phone number or a name"),
-        ("offset" = Option<u64>, Query, description = "accounts to skip (default 0)"),
-        ("limit" = Option<u64>, Query, description = "at most this many (default 50, 1 to 200)"),
-    ),
-    responses(
-        (status = 200, description = "the accounts (phones in full)", body = Vec<AccountView>),
-    )
-)]
-#[get("/admin/users?<q>&<offset>&<limit>")]
-async fn list_users(
-    q: Option<&str>,
-    offset: Option<u64>,
-    limit: Option<u64>,
-    _admin: Admin,
-    accounts: &State<crate::accounts::Accounts>,
-) -> ApiResult<Json<Vec<AccountView>>> {
-    Ok(Json(accounts.search(q, offset.unwrap_or(0), limit.unwrap_or(50)).await?))
-}
-
-/// A user id that is not a (64-bit) number names no user: 404 like an unknown one, after the
-/// admin check (a typed path parameter would answer 422 before it).
-fn user_id(raw: &str) -> ApiResult<i64> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct NewPassword {
-    password: String,
-}
-
-/// Sets a new random password (shown once) and ends the user's sign-ins.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/users/{id}/password-reset",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the user id", example = 2)),
-    responses(
-        (status = 200, description = "the new password", body = NewPassword),
-        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-    )
-)]
-#[post("/admin/users/<id>/password-reset")]
-async fn reset_password(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Json<NewPassword>> {
-    let password = ops.reset_password(admin.0.id, user_id(id)?).await?;
-    Ok(Json(NewPassword { password: password.expose().to_owned() }))
-}
-
-/// Disables an account; its tokens stop working at once.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/users/{id}/disable",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the user id", example = 2)),
-    responses(
-        (status = 204, description = "done"),
-        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-    )
-)]
-#[post("/admin/users/<id>/disable")]
-async fn disable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.set_disabled(admin.0.id, user_id(id)?, true).await?;
-    Ok(Status::NoContent)
-}
-
-/// Enables a disabled account.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/users/{id}/enable",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the user id", example = 2)),
-    responses(
-        (status = 204, description = "done"),
-        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-    )
-)]
-#[post("/admin/users/<id>/enable")]
-async fn enable_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.set_disabled(admin.0.id, user_id(id)?, false).await?;
-    Ok(Status::NoContent)
-}
-
-/// Makes an account an administrator.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/users/{id}/promote",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the user id", example = 2)),
-    responses(
-        (status = 204, description = "done"),
-        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
-    )
-)]
-#[post("/admin/users/<id>/promote")]
-async fn promote_user(id: &str, admin: Admin, ops: &State<AdminOps>) -> ApiResult<Status> {
-    ops.promote(admin.0.id, user_id(id)?).await?;
-    Ok(Status::NoContent)
 }

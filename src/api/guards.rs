@@ -4,7 +4,7 @@ use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::de::DeserializeOwned;
 
-use crate::accounts::{AccountError, Accounts, CurrentUser, HashError, Token};
+use crate::accounts::{AccountError, Accounts, CurrentUser, HashError, Role, StaffScope, Token};
 use crate::config::Settings;
 use crate::error::{ApiError, FieldProblem, remember};
 
@@ -114,7 +114,8 @@ impl<'r> FromRequest<'r> for User {
     }
 }
 
-/// A signed-in staff member; a resident gets 403 `forbidden`.
+/// The bureau's admin; anyone else signed in (residents, township staff, village liaisons) gets
+/// 403 `forbidden`.
 pub struct Admin(pub CurrentUser);
 
 #[rocket::async_trait]
@@ -125,6 +126,27 @@ impl<'r> FromRequest<'r> for Admin {
         match req.guard::<User>().await {
             Outcome::Success(User(user)) if user.is_admin() => Outcome::Success(Self(user)),
             Outcome::Success(_) => Outcome::Error((remember(req, ApiError::Forbidden), ())),
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(f) => Outcome::Forward(f),
+        }
+    }
+}
+
+/// The bureau's admin or a township's staff, with the residents whose figures they may see
+/// (`StaffScope`); anyone else signed in gets 403 `forbidden`. Routes that report on residents
+/// take it and hand the scope to the domain.
+pub struct Staff(pub CurrentUser, pub StaffScope);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Staff {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match req.guard::<User>().await {
+            Outcome::Success(User(user)) => match (user.role, user.scope()) {
+                (Role::Admin | Role::TownshipStaff, Some(scope)) => Outcome::Success(Self(user, scope)),
+                _ => Outcome::Error((remember(req, ApiError::Forbidden), ())),
+            },
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::Forward(f) => Outcome::Forward(f),
         }
@@ -247,6 +269,10 @@ impl From<AccountError> for ApiError {
                 ApiError::Refused { code: "account_disabled", message: "该账号已停用".into() }
             }
             AccountError::NoSuchUser => ApiError::NotFound,
+            AccountError::LastAdmin => ApiError::conflict(
+                "last_admin",
+                "这是最后一个可用的管理员账号，不能停用或取消管理员。请先把另一个账号设为管理员",
+            ),
             AccountError::WrongCurrentPassword => {
                 ApiError::invalid_field("wrong_password", "current_password", "现在的密码不对")
             }

@@ -15,3 +15,4 @@ pub mod quiz;
 pub mod scores;
 pub mod static_files;
 pub mod system;
+pub mod users;

@@ -10,7 +10,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, banks, codes, lesson_admin, lessons, privacy, quiz, scores, system};
+use super::{accounts, admin, banks, codes, lesson_admin, lessons, privacy, quiz, scores, system, users};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![openapi_json]
@@ -69,11 +69,12 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::flagged_attempts,
         admin::clear_flag,
         admin::audit_log,
-        admin::list_users,
-        admin::reset_password,
-        admin::disable_user,
-        admin::enable_user,
-        admin::promote_user,
+        users::list_users,
+        users::reset_password,
+        users::disable_user,
+        users::enable_user,
+        users::promote_user,
+        users::set_role,
         codes::request_code,
         codes::reset_password,
         codes::verify_phone,

@@ -36,6 +36,23 @@ pub(super) async fn claim(
     rule: Rule,
     now: DateTime<Utc>,
 ) -> Result<Result<(), Exhausted>, DbErr> {
+    // The upkeep's sweep may delete a fresh row (it looks long expired) between the insert and the
+    // update; the row is then simply made again. Three rounds settle any such race.
+    for _ in 0..3 {
+        if let Some(outcome) = try_claim(db, subject, rule, now).await? {
+            return Ok(outcome);
+        }
+    }
+    Ok(Err(Exhausted { retry_after_secs: 1 }))
+}
+
+/// One round of `claim`; `None` when the row vanished under it.
+async fn try_claim(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    rule: Rule,
+    now: DateTime<Utc>,
+) -> Result<Option<Result<(), Exhausted>>, DbErr> {
     let never = DateTime::<Utc>::UNIX_EPOCH;
     let fresh = sms_quota::ActiveModel {
         subject: Set(subject.to_owned()),
@@ -62,14 +79,18 @@ pub(super) async fn claim(
         .exec(db)
         .await?;
     if claimed.rows_affected == 1 {
-        return Ok(Ok(()));
+        return Ok(Some(Ok(())));
     }
     let Some(row) = sms_quota::Entity::find_by_id(subject.to_owned()).one(db).await? else {
-        // Swept away between the two statements: nothing holds the subject back.
-        return Ok(Err(Exhausted { retry_after_secs: 1 }));
+        // Swept away between the statements: nothing holds the subject back; try again.
+        return Ok(None);
     };
     let free_at = if row.next_send_at > now { row.next_send_at } else { row.window_started_at + rule.window };
-    Ok(Err(Exhausted { retry_after_secs: seconds_until(free_at, now) }))
+    if free_at <= now {
+        // The row was swept and made again by another request in between: try again.
+        return Ok(None);
+    }
+    Ok(Some(Err(Exhausted { retry_after_secs: seconds_until(free_at, now) })))
 }
 
 /// Gives back a send claimed at `claimed_at`: one send fewer, and the spacing lifted if nothing was

@@ -267,6 +267,8 @@ impl TestApp {
 
 /// A real village from regions.toml.
 pub const VILLAGE: &str = "150824202201";
+/// `VILLAGE`'s township (巴音乌兰苏木).
+pub const TOWNSHIP: &str = "150824202000";
 
 pub fn bearer(token: &str) -> Header<'static> {
     Header::new("Authorization", format!("Bearer {token}"))

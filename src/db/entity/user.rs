@@ -9,8 +9,10 @@ pub struct Model {
     pub phone: String,
     pub display_name: String,
     pub region_code: String,
-    /// `resident` or `admin`.
+    /// `resident`, `admin`, `township_staff` or `village_liaison` (see `accounts::Role`).
     pub role: String,
+    /// The township (`township_staff`) or village (`village_liaison`) code the role is scoped to.
+    pub scope_region: Option<String>,
     /// Argon2id PHC string; never a plain password.
     pub password_hash: String,
     pub created_at: DateTimeUtc,

@@ -14,6 +14,7 @@ mod m20261202_100002_integrity;
 mod m20261202_100003_eligible_contacts;
 mod m20261202_100004_verified_phones;
 mod m20261202_200001_create_lessons;
+mod m20261202_300001_staff_roles;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100003_eligible_contacts::Migration),
             Box::new(m20261202_100004_verified_phones::Migration),
             Box::new(m20261202_200001_create_lessons::Migration),
+            Box::new(m20261202_300001_staff_roles::Migration),
         ]
     }
 }
