@@ -35,6 +35,9 @@ before(async () => {
 
 after(async () => { await env?.stop(); });
 
+/** Scrolls what `locator` finds to the middle of the screen, clear of the top bar and the tabs. */
+const centre = (locator) => locator.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+
 /** Lessons sharing an article with `articles` (what 相关案例 may show). */
 const sharing = (articles) => lessons.filter(l => l.articles.some(a => articles.includes(a)));
 
@@ -82,7 +85,7 @@ test('every 学法 screen is clean at 390×844 and 360×640, in normal and large
       const { page } = p;
       await register(p, base, nextPhone(), large ? '大字牧民' : '其其格');
       await page.waitForSelector('.daily-law h2');
-      await page.locator('.daily-law').scrollIntoViewIfNeeded();
+      await centre(page.locator('.daily-law'));
       await check(p, '50-home-daily-law');
       await page.click('.daily-law .law-host button.cite');
       await page.waitForSelector('.daily-law .law-body');
@@ -103,7 +106,7 @@ test('every 学法 screen is clean at 390×844 and 360×640, in normal and large
       await page.locator('article.lesson button.cite', { hasText: '第679条' }).first().click();
       await page.waitForSelector('article.lesson .law-body');
       await check(p, '55-lesson-article');
-      await page.locator('.cited').scrollIntoViewIfNeeded();
+      await centre(page.locator('.cited'));
       await check(p, '56-lesson-cited');
 
       await page.goto(`${base}/#/ask`);
@@ -118,7 +121,7 @@ test('every 学法 screen is clean at 390×844 and 360×640, in normal and large
       await page.getByRole('button', { name: '随机' }).click();
       await page.waitForSelector('text=再来10题');
       const { card } = await wrongAnswerWithLesson(page);
-      await card.locator('.related').scrollIntoViewIfNeeded();
+      await centre(card.locator('.related'));
       await check(p, '59-practice-related');
       await card.locator('.basis button.cite').first().click();
       await card.locator('.basis .law-body').waitFor();
@@ -127,12 +130,12 @@ test('every 学法 screen is clean at 390×844 and 360×640, in normal and large
       await page.goto(`${base}/#/mistakes`);
       await page.waitForSelector('h1:has-text("错题本")');
       await page.waitForSelector('.related-link');
-      await page.locator('.related').first().scrollIntoViewIfNeeded();
+      await centre(page.locator('.related').first());
       await check(p, '61-mistakes-related');
 
       await page.goto(`${base}/#/s/${await finishedAttempt(page)}`);
       await page.waitForSelector('.review .related');
-      await page.locator('.review .related').first().scrollIntoViewIfNeeded();
+      await centre(page.locator('.review .related').first());
       await check(p, '62-review-related');
       await p.context.close();
     }
@@ -248,6 +251,7 @@ test('acceptance 4: 你点我讲 — ask in the app, staff answer with lessons o
   await s.fill('#lesson-body', '## 案例\n\n老两口的儿子常年在外打工。\n\n## 法律怎么说\n\n**子女要赡养父母。**民法典第1067条规定，成年子女不履行赡养义务的，缺乏劳动能力或者生活困难的父母，有要求成年子女给付赡养费的权利。\n\n## 该怎么办\n\n- 先找村委会调解\n- 调解不成可以起诉');
   await s.waitForSelector('#lesson-preview h2:has-text("法律怎么说")');
   assert.equal(await s.textContent('#lesson-preview b'), '子女要赡养父母。');
+  await s.evaluate(() => window.scrollTo(0, 0));
   await check(staff, '71-staff-lesson-new-for-request');
   await s.click('#lesson-save-publish');
   await s.waitForSelector('text=并答复了点课');
@@ -258,12 +262,14 @@ test('acceptance 4: 你点我讲 — ask in the app, staff answer with lessons o
   await s.waitForSelector(`#lesson-requests tr:has-text("${topics[2]}") .pill.declined`);
   await s.getByRole('button', { name: /^全部/ }).click();
   await s.waitForSelector('#lesson-requests .pill.declined');
+  await centre(s.locator('#lesson-requests tr:has(.pill.answered)').first());
   await check(staff, '72-staff-requests-decided');
 
   await page.reload();
   await page.waitForSelector('.request .state.answered');
   assert.equal(await page.locator('.request .state.answered').count(), 2);
   assert.ok((await page.textContent(`.request:has-text("${topics[2]}") .reason`)).includes('拨打110'));
+  await centre(page.locator('.request.answered').first());
   await check(resident, '66-ask-answered-declined');
   await page.locator(`.request:has-text("${topics[1]}") a.related-link`).click();
   await page.waitForSelector('article.lesson h1');
@@ -374,6 +380,7 @@ test('staff write, preview, publish and revise a lesson, and edit 每日一法, 
   await page.waitForSelector('text=已保存为第3版');
   assert.equal((await call(base, 'GET', '/lessons/camel-loan')).body.title, '借钱买骆驼，没写借条');
   await page.locator('#lesson-revisions details').first().locator('summary').click();
+  await centre(page.locator('#lesson-revisions'));
   await check(staff, '75-staff-lesson-revisions');
   await page.click('#lesson-publish');
   await page.waitForSelector('text=已撤回');
@@ -385,6 +392,7 @@ test('staff write, preview, publish and revise a lesson, and edit 每日一法, 
   const today = (await call(base, 'GET', '/daily-law')).body;
   await page.locator('.daily-table tr.today').getByRole('button', { name: '编辑' }).click();
   await page.fill('.daily-table tr.editing input[aria-label="标题"]', '受骗签的合同能撤销');
+  await centre(page.locator('.daily-table tr.editing'));
   await check(staff, '77-staff-daily-law-edit');
   await page.locator('.daily-table tr.editing').getByRole('button', { name: '保存' }).click();
   await page.waitForSelector('.daily-table tr.today:has-text("受骗签的合同能撤销")');

@@ -40,13 +40,13 @@ export async function render({ root }) {
   const body = h('tbody');
   const row = (item) => {
     const tr = h('tr', { class: [item.in_rotation ? '' : 'retired', today?.article.number === item.article ? 'today' : ''].join(' ').trim(), 'data-article': item.article },
-      h('td', { class: 'num' }, String(item.position + 1)),
+      h('td', { class: 'num' }, String(item.position)),
       h('td', {}, `第${item.article}条`, today?.article.number === item.article ? h('div', { class: 'pill on' }, '今天') : null),
       h('td', {}, h('b', {}, item.title), h('p', { class: 'gloss' }, item.gloss)),
       h('td', {}, item.in_rotation ? '轮换中' : '已停用', h('div', { class: 'muted small' }, SOURCE[item.source] || item.source)),
       h('td', {}, h('button', { class: 'secondary', type: 'button', onclick: () => {
         const editing = h('tr', { class: 'editing' });
-        editing.append(h('td', {}, String(item.position + 1)), h('td', {}, `第${item.article}条`),
+        editing.append(h('td', {}, String(item.position)), h('td', {}, `第${item.article}条`),
           h('td', { colspan: 3 }, editor(item, (saved) => editing.replaceWith(row(saved)), () => editing.replaceWith(tr))));
         tr.replaceWith(editing);
         editing.querySelector('input')?.focus();
@@ -70,4 +70,5 @@ export async function render({ root }) {
       h('table', { class: 'daily-table' },
         h('thead', {}, h('tr', {}, ['顺序', '条文', '标题和解读', '状态', ''].map(t => h('th', {}, t)))),
         body)));
+  window.scrollTo(0, 0);
 }

@@ -7,10 +7,9 @@ import { api } from '../../lib/api.js';
 import { renderBlocks } from '../../lib/blocks.js';
 import { box, h, show } from '../../lib/dom.js';
 import { messageOf } from '../../lib/messages.js';
-import { SOURCE } from './lessons.js';
+import { SOURCE, when } from './lessons.js';
 
 const LABEL = { slug: '课程标识', title: '标题', summary: '摘要', articles: '引用条文', tags: '话题', author: '作者', published_on: '发布日期', body: '正文' };
-const when = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 
 /** `668, 679、680` → [668, 679, 680]; a piece that is not a number is a problem. */
 function parseArticles(raw) {
@@ -63,7 +62,10 @@ export async function render({ root, leave }, what) {
       f.input.setAttribute('aria-invalid', 'true');
     }
     said.replaceChildren(box('error', err.details.length ? '有几处要改，见标红的地方。' : messageOf(err)),
-      unplaced.length ? h('ul', {}, unplaced.map(p => h('li', {}, `${LABEL[p.field] || '内容'}：${p.problem}`))) : null);
+      ...(unplaced.length ? [h('ul', {}, unplaced.map(p => h('li', {}, `${LABEL[p.field] || '内容'}：${p.problem}`)))] : []));
+    const first = Object.values(fields).find(f => !f.problem.hidden);
+    first?.input.focus({ preventScroll: true });
+    (first?.el ?? said).scrollIntoView({ block: 'center' });
   };
   const clearProblems = () => Object.values(fields).forEach(f => { f.problem.hidden = true; f.problem.textContent = ''; f.input.removeAttribute('aria-invalid'); });
 
@@ -173,13 +175,14 @@ export async function render({ root, leave }, what) {
     lesson ? stateLine : null,
     request ? box('notice', `这一课发布后，会答复第${request.id}号点课${request.topic ? `：“${request.topic}”` : ''}。`) : null,
     flash ? box('ok', flash) : null,
-    said,
     h('div', { class: 'editor-grid' },
       h('div', { class: 'editor-form' }, Object.values(fields).map(f => f.el)),
       h('div', { class: 'editor-preview' }, h('h3', {}, '居民看到的样子'), h('div', { class: 'lesson-preview' }, preview))),
+    said,
     h('div', { class: 'row editor-actions' }, saveDraft, savePublish, lesson ? publishButton : null,
       lesson?.published ? h('a', { class: 'button secondary', href: `/#/lesson/${lesson.slug}`, target: '_blank', rel: 'noopener' }, '在居民端查看') : null)),
   lesson ? h('section', { class: 'card' }, h('h2', {}, '历次版本'), revisions) : null);
   publishButton.update();
+  window.scrollTo(0, 0);
   await Promise.all([refreshPreview(), loadRevisions()]);
 }

@@ -5,9 +5,9 @@
 import { api } from '../../lib/api.js';
 import { box, h, show } from '../../lib/dom.js';
 import { messageOf } from '../../lib/messages.js';
+import { when } from './lessons.js';
 
 const STATE = { received: '待处理', answered: '已答复', declined: '不安排' };
-const when = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 const problemOf = (e) => (e.details.length ? e.details.map(p => p.problem).join('；') : messageOf(e));
 
 function actions(r, lessons, onDone) {
@@ -56,8 +56,15 @@ export async function render({ root }, state = 'received') {
   const filter = h('div', { class: 'seg' }, [['', `全部（${page.received + page.answered + page.declined}）`], ['received', `待处理（${page.received}）`],
     ['answered', `已答复（${page.answered}）`], ['declined', `不安排（${page.declined}）`]].map(([s, text]) =>
     h('button', { type: 'button', 'aria-pressed': String(s === state), onclick: () => render({ root }, s) }, text)));
+  const topic = (t) => h('li', {}, h('span', {}, t.topic), h('b', { class: 'times' }, `${t.requests}次`));
   show(root,
     flash ? box('ok', flash) : null,
+    h('section', { class: 'card', id: 'request-topics' },
+      h('h2', {}, `大家最想听的（${state ? STATE[state] : '全部'}的点课）`),
+      page.topics.length ? [h('ol', { class: 'topic-counts' }, page.topics.slice(0, 10).map(topic)),
+        page.topics.length > 10 ? h('details', {}, h('summary', {}, `其余${page.topics.length - 10}个话题`),
+          h('ol', { class: 'topic-counts', start: 11 }, page.topics.slice(10).map(topic))) : null]
+        : h('p', { class: 'muted' }, '还没有人点课。')),
     h('section', { class: 'card', id: 'lesson-requests' },
       h('h2', {}, '你点我讲'),
       h('p', { class: 'muted' }, '居民点的课，先来的在前。可以用已发布的课程答复，也可以专门写一课；不安排的要写明原因，居民能看到。'),
@@ -65,11 +72,6 @@ export async function render({ root }, state = 'received') {
       page.items.length ? h('table', { class: 'requests-table' },
         h('thead', {}, h('tr', {}, ['编号', '想听什么', '状态', '处理'].map(t => h('th', {}, t)))),
         h('tbody', {}, page.items.map(row))) : h('p', { class: 'muted' }, '没有这样的点课。'),
-      page.total > page.items.length ? h('p', { class: 'muted' }, `只列出前${page.items.length}条，共${page.total}条。`) : null),
-    h('section', { class: 'card', id: 'request-topics' },
-      h('h2', {}, `大家最想听的（${state ? STATE[state] : '全部'}的点课）`),
-      page.topics.length ? h('table', { class: 'topics-table' },
-        h('thead', {}, h('tr', {}, h('th', {}, '话题'), h('th', { class: 'num' }, '点了几次'))),
-        h('tbody', {}, page.topics.map(t => h('tr', {}, h('td', {}, t.topic), h('td', { class: 'num' }, `${t.requests}次`)))))
-        : h('p', { class: 'muted' }, '还没有人点课。')));
+      page.total > page.items.length ? h('p', { class: 'muted' }, `只列出前${page.items.length}条，共${page.total}条。`) : null));
+  window.scrollTo(0, 0);
 }

@@ -6,7 +6,9 @@ import { box, h, show } from '../../lib/dom.js';
 import { messageOf } from '../../lib/messages.js';
 
 export const SOURCE = { file: '课程文件', staff: '后台编辑' };
-const when = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+/** A time as staff read it, in Asia/Shanghai, to the minute. */
+export const when = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false,
+  year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 export async function render({ root }) {
   const page = await api('GET', '/admin/lessons?limit=200');
@@ -31,7 +33,7 @@ export async function render({ root }) {
       h('td', {}, l.articles.map(n => `第${n}条`).join('、')),
       h('td', {}, state),
       h('td', { class: 'num' }, `第${l.revision}版`, h('div', { class: 'muted small' }, SOURCE[l.source] || l.source)),
-      h('td', {}, when(l.updated_at)),
+      h('td', { class: 'num' }, when(l.updated_at)),
       h('td', { class: 'actions' }, h('a', { class: 'button secondary', href: `#/lessons/edit/${l.slug}` }, '编辑'), toggle));
   };
   const published = page.items.filter(l => l.published).length;
@@ -42,4 +44,5 @@ export async function render({ root }) {
     h('table', { class: 'lessons-table' },
       h('thead', {}, h('tr', {}, ['标题', '话题', '引用条文', '状态', '版本', '最后修改', ''].map(t => h('th', {}, t)))),
       h('tbody', {}, page.items.map(row)))));
+  window.scrollTo(0, 0);
 }

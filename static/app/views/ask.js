@@ -46,13 +46,14 @@ export async function render({ root }) {
       await load();
     } catch (x) {
       // Five a day: said kindly, as a notice rather than an error.
-      said.replaceChildren(box(x.status === 429 ? 'notice' : 'error', x.status === 429 ? '今天已经点了5次课了，明天再来点吧。谢谢您！' : messageOf(x)));
+      said.replaceChildren(x.status === 429 ? box('notice', `${messageOf(x)}，谢谢您！`) : box('error', messageOf(x)));
     } finally { submit.disabled = false; }
   } },
   h('h1', {}, '你点我讲'),
   h('p', {}, '想弄明白什么法律问题？写下来，司法局请律师专门讲一课，讲好后放在“学法”里。'),
   h('label', { for: 'topic' }, '我想听'), topic, count, said, submit,
   h('p', { class: 'muted' }, '每人每天最多点5次。请不要写身份证号、电话等个人信息。'));
-  show(root, form, h('h2', {}, '我点过的课'), mine);
+  show(root, h('a', { class: 'back', href: '#/learn' }, '‹ 返回学法'), form, h('h2', {}, '我点过的课'), mine);
+  window.scrollTo(0, 0);
   await load();
 }

@@ -49,15 +49,22 @@ export async function render({ root }, tag) {
     h('a', { class: 'chip', href: '#/learn', 'aria-current': tag ? null : 'page' }, '全部'),
     tags.map(t => h('a', { class: 'chip', href: `#/learn/${encodeURIComponent(t.tag)}`, 'aria-current': t.tag === tag ? 'page' : null },
       `${t.tag}（${t.lessons}）`)));
-  show(root,
-    h('h1', {}, tag ? `学法 · ${tag}` : '学法'),
-    tag ? null : await dailyLawCard(),
-    tag ? null : h('section', { class: 'card ask-card' },
-      h('h2', {}, '你点我讲'),
-      h('p', {}, '想弄明白什么法律问题？写下来，司法局请律师专门讲一课。'),
-      h('a', { class: 'button wide', href: '#/ask' }, '我想听…')),
-    h('h2', { class: 'section-head' }, '以案释法 · 按话题看'),
-    topics,
-    h('p', { class: 'muted' }, tag ? `“${tag}”共${page.total}课` : `共${page.total}课，讲真实的案子和该怎么办`),
-    list, more);
+  if (tag) {
+    // A topic: its lessons first, the other topics after them.
+    show(root, h('a', { class: 'back', href: '#/learn' }, '‹ 返回学法'), h('h1', {}, `学法 · ${tag}`),
+      h('p', { class: 'muted' }, `这个话题共${page.total}课`), list, more,
+      h('h2', { class: 'section-head' }, '其他话题'), topics);
+  } else {
+    show(root, h('h1', {}, '学法'),
+      await dailyLawCard(),
+      h('section', { class: 'card ask-card' },
+        h('h2', {}, '你点我讲'),
+        h('p', {}, '想弄明白什么法律问题？写下来，司法局请律师专门讲一课。'),
+        h('a', { class: 'button wide', href: '#/ask' }, '我想听…')),
+      h('h2', { class: 'section-head' }, '以案释法 · 按话题看'),
+      topics,
+      h('p', { class: 'muted' }, `共${page.total}课，讲真实的案子和该怎么办`),
+      list, more);
+  }
+  window.scrollTo(0, 0);
 }

@@ -44,11 +44,14 @@ export async function render({ root, leave }, slug) {
       h('h2', {}, '本课引用的法条'),
       h('p', { class: 'muted' }, '点一下条文号，就能看到法条原文。'),
       h('ul', { class: 'cited-list' }, lesson.cited.map(a => h('li', {}, citeButton(a.number),
-        h('span', { class: 'snippet' }, a.text.length > 24 ? `${a.text.slice(0, 24)}…` : a.text))))) : null,
+        h('span', { class: 'snippet' }, snippet(a.text)))))) : null,
     h('section', { class: 'card' },
       h('p', {}, '还有想弄明白的法律问题？告诉我们，请律师专门讲。'),
       h('a', { class: 'button secondary wide', href: '#/ask' }, '你点我讲')));
   window.scrollTo(0, 0);
 }
+
+/** The first words of an article, to recognise it by. */
+const snippet = (text) => { const flat = text.replace(/\s+/g, ''); return flat.length > 24 ? `${flat.slice(0, 24)}…` : flat; };
 
 const back = () => h('a', { class: 'back', href: '#/learn' }, '‹ 返回学法');
