@@ -131,7 +131,8 @@ async fn the_service_worker_caches_the_whole_resident_app_and_never_the_api_or_s
     // update (a new VERSION, whose activation deletes the other caches) leaves in place.
     let kept = std::fs::read_to_string(static_dir().join("app/parts/kept.js")).expect("kept.js");
     let cache = kept.split("const CACHE = '").nth(1).and_then(|s| s.split('\'').next()).expect("the cache's name");
-    let spared = sw.split("const KEPT_BY_THE_PAGE = [").nth(1).and_then(|s| s.split(']').next()).expect("spared caches");
+    let spared =
+        sw.split("const KEPT_BY_THE_PAGE = [").nth(1).and_then(|s| s.split(']').next()).expect("spared caches");
     assert!(spared.contains(&format!("'{cache}'")), "sw.js deletes the {cache} cache on update");
 
     let manifest: serde_json::Value =

@@ -159,6 +159,10 @@ test('acceptance 3: a wrong practice answer on an article with a lesson shows th
   // The basis: the Code's citations are links, other laws' stay text.
   const links = await card.locator('.basis button.cite').allTextContents();
   assert.deepEqual(links, q.basis.filter(b => /^民法典第\d+条$/.test(b)));
+  await card.locator('.basis button.cite').first().click();
+  await card.locator('.basis .law-body').waitFor();
+  const number = Number(/第(\d+)条/.exec(links[0])[1]);
+  assert.equal(await card.locator('.basis .law-body').textContent(), (await call(base, 'GET', `/articles/${number}`)).body.text);
   await card.locator('.related a.related-link').first().click();
   await page.waitForSelector('article.lesson h1');
   assert.equal(await page.textContent('article.lesson h1'), shown[0]);
@@ -179,7 +183,7 @@ test('acceptance 3: a wrong practice answer on an article with a lesson shows th
   await p.context.close();
 });
 
-test('a citation shows the article\'s own text when tapped, in lessons, explanations and the 每日一法 card', async () => {
+test('a citation shows the article\'s own text when tapped and hides it on a second tap; other laws\' stay text', async () => {
   const p = await phonePage(env.browser);
   const { page } = p;
   await page.goto(`${base}/#/lesson/loan-no-iou`);
@@ -207,6 +211,32 @@ test('a citation shows the article\'s own text when tapped, in lessons, explanat
   await page.waitForSelector('.daily-law .law-body');
   assert.equal(await page.textContent('.daily-law .law-host .law-body'), today.article.text);
   await check(p, '64-daily-law-article');
+  await p.context.close();
+});
+
+test('a lesson is read aloud block by block, and 停止 stops it', async () => {
+  const p = await phonePage(env.browser, { large: true });
+  const { page } = p;
+  // The phone's speech, recorded: what would be said, in order, and each stop.
+  await p.context.addInitScript(() => {
+    window.__said = [];
+    window.__stops = 0;
+    Object.defineProperty(window, 'speechSynthesis', { value: {
+      getVoices: () => [], speak: (u) => window.__said.push(u.text), cancel: () => { window.__stops += 1; },
+    } });
+  });
+  await page.goto(`${base}/#/lesson/loan-no-iou`);
+  await page.waitForSelector('article.lesson h1');
+  await page.getByRole('button', { name: '▶ 朗读全文' }).click();
+  const lesson = (await call(base, 'GET', '/lessons/loan-no-iou')).body;
+  assert.deepEqual(await page.evaluate(() => window.__said), [lesson.title, ...lesson.blocks.map(b => b.text)]);
+  const stops = await page.evaluate(() => window.__stops);
+  await page.getByRole('button', { name: '■ 停止' }).click();
+  assert.equal(await page.evaluate(() => window.__stops), stops + 1);
+  // Leaving the lesson stops the reading too.
+  await page.click('#tabs a[href="#/practice"]');
+  await page.waitForSelector('h1:has-text("按编练习")');
+  assert.equal(await page.evaluate(() => window.__stops), stops + 2);
   await p.context.close();
 });
 
