@@ -65,6 +65,118 @@ async fn all_1260_articles_are_served_from_the_shipped_file_and_nothing_else() {
     }
 }
 
+/// `1047` or `一千零四十七` → 1047.
+fn article_number(raw: &str) -> Option<u32> {
+    if raw.chars().all(|c| c.is_ascii_digit()) {
+        return raw.parse().ok();
+    }
+    let (mut total, mut digit) = (0, 0);
+    for c in raw.chars() {
+        let value = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '零' | '〇' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        };
+        if value < 10 {
+            digit = value;
+        } else {
+            total += digit.max(1) * value;
+            digit = 0;
+        }
+    }
+    Some(total + digit)
+}
+
+/// The Civil Code articles a text cites, as the app links them (static/app/parts/law.js): `第N条`
+/// after 民法典 is the Code's; after another law's name (…法, …解释（一）, …规定, …条例, 通则) it
+/// is that law's; a bare one belongs to the law cited last before it (the Code when none is).
+fn code_citations(text: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut code = true;
+    let mut rest = text;
+    let mut before = String::new();
+    while let Some(at) = rest.find('第') {
+        before.push_str(&rest[..at]);
+        let after = &rest[at + '第'.len_utf8()..];
+        let digits: String =
+            after.chars().take_while(|c| c.is_ascii_digit() || "零〇一二两三四五六七八九十百千".contains(*c)).collect();
+        rest = &after[digits.len()..];
+        before.push('第');
+        if digits.is_empty() || !rest.starts_with('条') {
+            continue;
+        }
+        if before.ends_with("民法典第") || before.ends_with("民法典》第") {
+            code = true;
+        } else if before.trim_end_matches('第').ends_with(['法', '释', '定', '例', '则', '）', ')', '》']) {
+            code = false;
+        }
+        if code {
+            found.push(article_number(&digits).unwrap_or(0));
+        }
+        before.push_str(&digits);
+    }
+    found
+}
+
+#[test]
+fn the_shipped_content_is_enough_and_every_citation_is_a_real_article_the_lesson_carries() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank/lessons");
+    let mut lessons = 0;
+    for entry in std::fs::read_dir(&dir).expect("lessons dir").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".md") || name == "README.md" {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("a lesson");
+        let lesson = pufa::lessons::content::parse_file(&name, &text).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+        let listed: BTreeSet<u32> = lesson.content.articles.iter().copied().collect();
+        assert!(listed.iter().all(|n| (1..=1260).contains(n)), "{name}: {listed:?}");
+        // Every article the text cites is one of the lesson's, so its text travels with the lesson
+        // (and opens offline); and every listed article is cited in the text.
+        let cited: BTreeSet<u32> = code_citations(&lesson.content.body).into_iter().collect();
+        assert_eq!(cited, listed, "{name}: the articles cited in the text and the lesson's `articles`");
+        lessons += 1;
+    }
+    assert!(lessons >= 24, "at least 24 lessons: {lessons}");
+
+    #[derive(serde::Deserialize)]
+    struct Daily {
+        items: Vec<Item>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        article: u32,
+        title: String,
+        gloss: String,
+    }
+    let daily: Daily =
+        toml::from_str(&std::fs::read_to_string(dir.join("daily-law.toml")).expect("daily")).expect("toml");
+    let articles: BTreeSet<u32> = daily.items.iter().map(|i| i.article).collect();
+    assert!(articles.len() >= 90, "at least 90 distinct daily items: {}", articles.len());
+    for item in &daily.items {
+        assert!((1..=1260).contains(&item.article), "{}", item.article);
+        for n in code_citations(&format!("{}。{}", item.title, item.gloss)) {
+            assert!((1..=1260).contains(&n), "第{}条's gloss cites 第{n}条", item.article);
+        }
+    }
+    // The rule itself, on the texts it must get right.
+    assert_eq!(code_citations("民法典第339条规定…第340条规定"), [339, 340]);
+    assert_eq!(code_citations("农村土地承包法第四十三条规定；第42条"), Vec::<u32>::new());
+    assert_eq!(code_citations("依据第一千二百五十九条；婚姻家庭编解释（一）第5条；《民法典》第1062条"), [1259, 1062]);
+    assert_eq!(code_citations("第十条、第两百条和第一千零四十七条"), [10, 200, 1047]);
+}
+
 async fn shipped_lessons_are_listed_filtered_and_read_as_safe_blocks(app: TestApp) {
     let all = app.get("/api/v1/lessons?limit=100", None).await.body;
     assert_eq!(all["total"], SHIPPED_LESSONS);

@@ -127,6 +127,13 @@ async fn the_service_worker_caches_the_whole_resident_app_and_never_the_api_or_s
     assert!(!listed.iter().any(|f| f.starts_with("/admin")), "staff pages are never cached: {listed:?}");
     assert!(sw.contains("const VERSION = '"), "one version constant names the cache");
     assert!(sw.contains("path.startsWith('/api/')") && sw.contains("path.startsWith('/admin')"));
+    // The lessons a resident has read are kept by the page in a cache of their own, which an app
+    // update (a new VERSION, whose activation deletes the other caches) leaves in place.
+    let kept = std::fs::read_to_string(static_dir().join("app/parts/kept.js")).expect("kept.js");
+    let cache = kept.split("const CACHE = '").nth(1).and_then(|s| s.split('\'').next()).expect("the cache's name");
+    let spared =
+        sw.split("const KEPT_BY_THE_PAGE = [").nth(1).and_then(|s| s.split(']').next()).expect("spared caches");
+    assert!(spared.contains(&format!("'{cache}'")), "sw.js deletes the {cache} cache on update");
 
     let manifest: serde_json::Value =
         serde_json::from_str(&app.client.get("/manifest.webmanifest").dispatch().await.into_string().await.expect("m"))

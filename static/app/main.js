@@ -24,12 +24,18 @@ const screens = [
   [/^#\/daily$/, () => import('./views/daily.js')],
   [/^#\/mistakes$/, () => import('./views/mistakes.js')],
   [/^#\/privacy$/, () => import('./views/privacy.js')],
+  [/^#\/learn(?:\/([^/]+))?$/, () => import('./views/learn.js')],
+  [/^#\/lesson\/([a-z0-9-]+)$/, () => import('./views/lesson.js')],
+  [/^#\/ask$/, () => import('./views/ask.js')],
 ];
+/** The tab a screen belongs to, where it is not the tab's own address. */
+const TAB_OF = [[/^#\/(c|s|b)\//, '#/'], [/^#\/(learn|lesson|ask)\b/, '#/learn']];
 
 const app = router(root, screens, {
   onRoute: (hash) => {
     document.querySelectorAll('#tabs a').forEach(a => {
-      const on = a.getAttribute('href') === hash || (a.getAttribute('href') === '#/' && /^#\/(c|s|b)\//.test(hash));
+      const href = a.getAttribute('href');
+      const on = href === hash || TAB_OF.some(([pattern, tab]) => tab === href && pattern.test(hash));
       a.classList.toggle('on', on);
       if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     });

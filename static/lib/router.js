@@ -1,7 +1,7 @@
 // Hash routes, each a screen in a file of its own, loaded when first visited. A screen module
 // exports `render(ctx, ...params)`; `ctx.root` is where it draws, `ctx.leave(f)` registers what to
 // do when the resident leaves it (stop timers), and `ctx.guard(f)` may veto leaving (`f` returns
-// true to stay).
+// true to stay). An optional group of the pattern that did not match is passed as undefined.
 
 export function router(root, table, { onRoute = () => {}, onError }) {
   let leaving = [];
@@ -21,7 +21,7 @@ export function router(root, table, { onRoute = () => {}, onError }) {
       try {
         const screen = await load();
         if (current !== hash) return;
-        await screen.render(ctx, ...m.slice(1).map(decodeURIComponent));
+        await screen.render(ctx, ...m.slice(1).map(p => (p === undefined ? p : decodeURIComponent(p))));
       } catch (e) {
         if (current === hash) onError(ctx, e);
       }

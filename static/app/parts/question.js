@@ -1,7 +1,9 @@
 // A question on screen: its options as large touch targets, the 确定 button, and the box that
-// shows right or wrong, the explanation and the legal basis.
+// shows right or wrong, the explanation and the legal basis (each Civil Code article a tap away),
+// and the lessons on the same articles (相关案例).
 
 import { h } from '../../lib/dom.js';
+import { basisLine, linkCitations, relatedLessons } from './law.js';
 import { speakButton } from './speech.js';
 
 export const KIND = { single: '单选', multiple: '多选', judge: '判断' };
@@ -48,12 +50,14 @@ export function markOptions(card, answer, choice) {
 /** The answer as residents read it: `B`, `ACD`, or 对/错. */
 export const answerText = (answer) => (answer === 'T' || answer === 'F' ? judgeText(answer) : answer);
 
-/** Right or wrong, the explanation (read aloud on request) and the legal basis. */
-export function revealBox(r, notice) {
+/** Right or wrong, the explanation (read aloud on request), the legal basis and 相关案例
+ * (`r.lessons`; left out with `{ lessons: false }` where the card shows them already). */
+export function revealBox(r, notice, { lessons = true } = {}) {
   const verdict = r.unanswered
     ? h('p', { class: 'bad' }, `未作答，正确答案：${answerText(r.answer)}`)
     : h('p', { class: r.correct ? 'ok' : 'bad' }, r.correct ? '✔ 回答正确' : `✘ 回答错误，正确答案：${answerText(r.answer)}`);
   return h('div', { class: 'explain' }, verdict,
-    h('p', {}, r.explanation), speakButton(r.explanation, notice),
-    h('p', { class: 'basis' }, `法律依据：${(r.basis || []).join('、')}`));
+    h('p', {}, linkCitations(r.explanation)), speakButton(r.explanation, notice),
+    basisLine(r.basis),
+    lessons ? relatedLessons(r.lessons) : null);
 }

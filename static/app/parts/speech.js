@@ -11,7 +11,8 @@ function chineseVoice() {
   return voices.find(v => /^zh|cmn/i.test(v.lang)) || (voices.length === 0 ? undefined : null);
 }
 
-/** Speaks `text`; returns false (and shows `notice` once) where no Chinese voice exists. */
+/** Speaks `text` (or each piece of an array in turn); returns false (and shows `notice` once)
+ * where no Chinese voice exists. Pieces keep long texts (a lesson) from being cut off. */
 export function speak(text, notice) {
   const voice = chineseVoice();
   if (voice === null) {
@@ -22,12 +23,19 @@ export function speak(text, notice) {
     return false;
   }
   speechSynthesis.cancel();
-  const u = new SpeechSynthesisUtterance(text);
-  u.lang = 'zh-CN';
-  u.rate = 0.9;
-  if (voice) u.voice = voice;
-  speechSynthesis.speak(u);
+  for (const piece of [text].flat()) {
+    const u = new SpeechSynthesisUtterance(piece);
+    u.lang = 'zh-CN';
+    u.rate = 0.9;
+    if (voice) u.voice = voice;
+    speechSynthesis.speak(u);
+  }
   return true;
+}
+
+/** Stops reading aloud. */
+export function stopSpeaking() {
+  if ('speechSynthesis' in window) speechSynthesis.cancel();
 }
 
 /** A 朗读 button for `text` (a string, or a function giving the text at the time of the tap). */

@@ -14,7 +14,7 @@ export async function render({ root }) {
   const notice = (text) => root.prepend(box('notice', text));
   const local = readJson(LOCAL, {});
   const mine = q.me?.answered
-    ? { answered: { correct: q.me.correct, answer: q.me.answer, explanation: q.me.explanation, basis: q.me.basis, choice: q.me.choice } }
+    ? { answered: { correct: q.me.correct, answer: q.me.answer, explanation: q.me.explanation, basis: q.me.basis, choice: q.me.choice, lessons: q.lessons } }
     : local.date === q.date && local.id === q.id ? { answered: local.outcome } : {};
   const streak = h('p', { class: 'streak' });
   const showStreak = (n) => { streak.textContent = n > 0 ? `已连续${n}天答每日一题` : '每天来答一题，养成学法的习惯。'; };

@@ -5,6 +5,7 @@ import { api } from '../../lib/api.js';
 import { box, h, show } from '../../lib/dom.js';
 import { messageOf } from '../../lib/messages.js';
 import { PACK, gradeOffline, queueAnswer, readJson } from '../parts/offline.js';
+import { relatedLessons } from '../parts/law.js';
 import { KIND, answerText, choiceInputs, markOptions, revealBox } from '../parts/question.js';
 import { settings } from '../parts/settings.js';
 import { speak, speakButton } from '../parts/speech.js';
@@ -13,8 +14,11 @@ import { questionSpeech } from './quiz.js';
 const PACK_POS = 'pufa.pack.pos';
 const ROUND = 10;
 
-/** A practice question with immediate feedback; `offline` grades it from the pack on the phone. */
-export function practiceCard(q, { offline = false, notice, answered, onAnswer } = {}) {
+/**
+ * A practice question with immediate feedback; `offline` grades it from the pack on the phone.
+ * `related`: lessons shown with the question from the start (the mistake book), not again after.
+ */
+export function practiceCard(q, { offline = false, notice, answered, onAnswer, related } = {}) {
   const after = h('div');
   const status = h('div', { role: 'status' });
   const inputs = choiceInputs(q, async (choice) => {
@@ -36,7 +40,7 @@ export function practiceCard(q, { offline = false, notice, answered, onAnswer } 
     }
     const given = typeof choice === 'boolean' ? (choice ? 'T' : 'F') : choice;
     markOptions(card, r.answer, given);
-    after.replaceChildren(revealBox(r, notice));
+    after.replaceChildren(revealBox(r, notice, { lessons: !related }));
     if (settings.speak) speak(`${r.correct ? '回答正确' : `回答错误，正确答案是${answerText(r.answer)}`}。${r.explanation}`, notice);
     onAnswer?.(r, given);
   });
@@ -44,11 +48,11 @@ export function practiceCard(q, { offline = false, notice, answered, onAnswer } 
     h('p', { class: 'muted' }, `${q.category} · ${KIND[q.kind]}`),
     h('h2', { class: 'stem' }, q.stem),
     speakButton(() => questionSpeech(q), notice),
-    inputs.el, status, after);
+    inputs.el, status, after, relatedLessons(related));
   if (answered) {
     inputs.lock();
     markOptions(card, answered.answer, answered.choice);
-    after.replaceChildren(revealBox(answered, notice));
+    after.replaceChildren(revealBox(answered, notice, { lessons: !related }));
   }
   return card;
 }
