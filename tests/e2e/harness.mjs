@@ -131,6 +131,7 @@ export async function register(p, base, phone, name = '巴特尔') {
 export async function staffSignIn(p, base, hash = '#/') {
   const { page } = p;
   await page.goto(`${base}/#/login`);
+  await page.click('button:has-text("密码登录")');
   await page.fill('#phone', ADMIN.phone);
   await page.fill('#password', ADMIN.password);
   await page.click('button[type=submit]');
